@@ -1,0 +1,55 @@
+# Lencana: `make run` and `make test` do all the set-up on a machine that has only Python 3.11+.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+
+.PHONY: run test lint format bench migrate seed clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# Development defaults: debug on, SQLite under var/ and the filesystem broker, unless
+# DATABASE_URL / REDIS_URL say otherwise.
+run: export DJANGO_DEBUG ?= 1
+run: export PORT := $(PORT)
+run: $(STAMP)
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_briefing
+	$(BIN)/python manage.py seed_demo
+	@echo ""
+	@echo "  API        http://localhost:$(PORT)/api/v1/"
+	@echo "  API docs   http://localhost:$(PORT)/api/docs/"
+	@echo "  Admin      http://localhost:$(PORT)/admin/"
+	@echo "  Verify     http://localhost:$(PORT)/verify/<code>/"
+	@echo "  Demo accounts (above): demo-learner, demo-instructor, demo-hr"
+	@echo ""
+	$(BIN)/honcho start -f Procfile
+
+# Tests get their own var/ folder (SQLite file, broker folders, dev signing key), so they never
+# touch the development data.
+test: export DJANGO_DEBUG ?= 1
+test: export LENCANA_VAR_DIR ?= $(CURDIR)/var/test
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: export DJANGO_DEBUG ?= 1
+bench: export LENCANA_VAR_DIR ?= $(CURDIR)/var/bench
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf var $(VENV)

@@ -1,0 +1,271 @@
+"""Thin views: certificates for holders, public verification, HR reports."""
+
+import csv
+from collections.abc import Iterator
+from typing import Any
+
+import django_filters
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import renderers, serializers
+from rest_framework.exceptions import APIException, NotFound
+from rest_framework.generics import ListAPIView
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from certificates import keys, selectors, services
+from certificates.models import Certificate
+from courses.models import Course
+from people.models import Unit
+from people.permissions import IsHR, is_hr_or_staff
+from people.selectors import person_for_user, person_get_by_nrp
+from quizzes.selectors import attempts_of_person
+
+
+class CertificateOutputSerializer(serializers.ModelSerializer):
+    course = serializers.SerializerMethodField()
+    holder = serializers.SerializerMethodField()
+    status = serializers.CharField(source="current_status")
+    verify_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Certificate
+        fields = ["id", "code", "course", "holder", "issued_at", "expires_at", "status", "verify_url"]
+
+    def get_course(self, c: Certificate) -> dict[str, Any]:
+        return {"id": c.course_id, "title": c.course.title, "title_en": c.course.title_en}
+
+    def get_holder(self, c: Certificate) -> dict[str, Any]:
+        h = c.holder
+        return {"nrp": h.nrp, "name": h.name, "rank": h.rank, "unit": h.unit.name, "function": h.function}
+
+    def get_verify_url(self, c: Certificate) -> str:
+        return services.verify_url(c.code)
+
+
+def _certificate_for(request: Request, certificate_id: int, *fields: str) -> Certificate:
+    """The holder, HR and staff may see a certificate; to anyone else it does not exist."""
+    certificate = selectors.certificate_for_download(certificate_id=certificate_id, fields=fields)
+    if certificate is None or not (
+        certificate.holder.user_id == request.user.pk or is_hr_or_staff(request.user)
+    ):
+        raise NotFound("No such certificate.")
+    return certificate
+
+
+class CertificateDetailApi(APIView):
+    @extend_schema(responses=CertificateOutputSerializer)
+    def get(self, request: Request, certificate_id: int) -> Response:
+        return Response(CertificateOutputSerializer(_certificate_for(request, certificate_id)).data)
+
+
+class _NotReady(APIException):
+    status_code = 409
+    default_detail = "The certificate is still being prepared; try again in a moment."
+    default_code = "not_ready"
+
+
+class CertificatePdfApi(APIView):
+    @extend_schema(responses={(200, "application/pdf"): bytes})
+    def get(self, request: Request, certificate_id: int) -> HttpResponse:
+        certificate = _certificate_for(request, certificate_id, "pdf")
+        if not certificate.pdf:
+            raise _NotReady()
+        response = HttpResponse(bytes(certificate.pdf), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="{certificate.code}.pdf"'
+        return response
+
+
+class CertificateCredentialApi(APIView):
+    @extend_schema(responses={200: dict})
+    def get(self, request: Request, certificate_id: int) -> Response:
+        certificate = _certificate_for(request, certificate_id, "credential")
+        if not certificate.credential:
+            raise _NotReady()
+        return Response(certificate.credential)
+
+
+class MyCertificatesApi(ListAPIView):
+    serializer_class = CertificateOutputSerializer
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return selectors.certificates_of_person(person=person_for_user(self.request.user))
+
+
+class VerifyOutputSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    status = serializers.CharField()
+    holder = serializers.DictField()
+    course = serializers.DictField()
+    issued_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField(allow_null=True)
+
+
+def _public_view(certificate: Certificate) -> dict[str, Any]:
+    """What anyone holding the code may learn: no NRP, no unit, nothing else."""
+    return {
+        "code": certificate.code,
+        "status": certificate.current_status,
+        "holder": {"name": certificate.holder.name, "rank": certificate.holder.rank},
+        "course": {"id": certificate.course_id, "title": certificate.course.title, "title_en": certificate.course.title_en},
+        "issued_at": certificate.issued_at,
+        "expires_at": certificate.expires_at,
+    }
+
+
+class _Public(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "verify"
+
+
+class VerifyApi(_Public):
+    @extend_schema(responses=VerifyOutputSerializer)
+    def get(self, request: Request, code: str) -> Response:
+        certificate = selectors.certificate_by_code(code=code)
+        if certificate is None:
+            raise NotFound("No certificate has this code.")
+        return Response(VerifyOutputSerializer(_public_view(certificate)).data)
+
+
+class IssuerApi(_Public):
+    """The issuer profile with the public key that verifies its credentials."""
+
+    @extend_schema(responses={200: dict})
+    def get(self, request: Request) -> Response:
+        return Response(keys.issuer_profile())
+
+
+def verify_page(request: Any, code: str) -> HttpResponse:
+    certificate = selectors.certificate_by_code(code=code)
+    context = {"certificate": _public_view(certificate) if certificate else None, "code": code}
+    return render(request, "certificates/verify.html", context, status=200 if certificate else 404)
+
+
+# --- HR -------------------------------------------------------------------------------------
+
+
+class CSVRenderer(renderers.BaseRenderer):
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
+        return str(data).encode()  # used only for error bodies; lists stream their own CSV
+
+
+class CertificateFilter(django_filters.FilterSet):
+    course = django_filters.ModelChoiceFilter(queryset=Course.objects.all(), method="noop")
+    unit = django_filters.ModelChoiceFilter(queryset=Unit.objects.all(), method="noop")
+    status = django_filters.ChoiceFilter(choices=Certificate.Status.choices, method="noop")
+    issued_after = django_filters.IsoDateTimeFilter(method="noop")
+    issued_before = django_filters.IsoDateTimeFilter(method="noop")
+    expires_before = django_filters.IsoDateTimeFilter(method="noop")
+
+    def noop(self, queryset: Any, name: str, value: Any) -> Any:
+        return queryset  # the selector applies every filter
+
+    def filter_queryset(self, queryset: Any) -> Any:
+        data = {k: v for k, v in self.form.cleaned_data.items() if v not in (None, "")}
+        if "course" in data:
+            data["course"] = data["course"].pk
+        return selectors.certificates_filtered(**data)
+
+
+CSV_COLUMNS = ["code", "nrp", "name", "rank", "unit", "function", "course", "issued_at", "expires_at", "status"]
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_rows(certificates: Any) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    yield writer.writerow(CSV_COLUMNS)
+    for c in certificates.iterator(chunk_size=2000):
+        h = c.holder
+        yield writer.writerow(
+            [c.code, h.nrp, h.name, h.rank, h.unit.name, h.function, c.course.title,
+             c.issued_at.isoformat(), c.expires_at.isoformat() if c.expires_at else "", c.current_status]
+        )
+
+
+class HrCertificatesApi(ListAPIView):
+    permission_classes = [IsHR]
+    serializer_class = CertificateOutputSerializer
+    renderer_classes = [renderers.JSONRenderer, CSVRenderer]
+    filterset_class = CertificateFilter
+    queryset = Certificate.objects.none()
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Any:
+        if request.accepted_renderer.format != "csv":
+            return super().list(request, *args, **kwargs)
+        certificates = self.filter_queryset(self.get_queryset())
+        response = StreamingHttpResponse(_csv_rows(certificates), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="certificates.csv"'
+        return response
+
+
+class HrTranscriptApi(APIView):
+    permission_classes = [IsHR]
+
+    @extend_schema(responses={200: dict})
+    def get(self, request: Request, nrp: str) -> Response:
+        person = person_get_by_nrp(nrp=nrp)
+        if person is None:
+            raise NotFound("No personnel with this NRP.")
+        attempts = list(attempts_of_person(person=person))
+        rows = [
+            {
+                "id": a.pk, "course": a.quiz.module.course_id, "quiz": a.quiz_id, "quiz_title": a.quiz.title,
+                "number": a.number, "status": a.status, "started_at": a.started_at,
+                "submitted_at": a.submitted_at, "score": a.score, "max_score": a.max_score,
+                "percent": a.percent, "passed": a.passed,
+            }
+            for a in attempts
+        ]
+        courses = {a.quiz.module.course_id: a.quiz.module.course for a in attempts}
+        return Response(
+            {
+                "person": {"nrp": person.nrp, "name": person.name, "rank": person.rank,
+                           "unit": person.unit.name, "function": person.function},
+                "courses": [{"id": c.pk, "title": c.title} for c in courses.values()],
+                "attempts": rows,
+                "certificates": CertificateOutputSerializer(selectors.certificates_of_person(person=person), many=True).data,
+            }
+        )
+
+
+class HrComplianceApi(APIView):
+    permission_classes = [IsHR]
+
+    @extend_schema(parameters=[OpenApiParameter("course", int), OpenApiParameter("unit", int)], responses={200: dict})
+    def get(self, request: Request) -> Response:
+        courses = Course.objects.filter(status=Course.Status.PUBLISHED)
+        unit = None
+        try:
+            if request.query_params.get("course"):
+                courses = courses.filter(pk=int(request.query_params["course"]))
+            if request.query_params.get("unit"):
+                unit = Unit.objects.filter(pk=int(request.query_params["unit"])).first()
+                if unit is None:
+                    raise NotFound("No such unit.")
+        except ValueError as exc:
+            raise serializers.ValidationError({"detail": "course and unit are ids."}) from exc
+        rows = selectors.compliance(courses=courses, unit=unit)
+        return Response(
+            {
+                "results": [
+                    {"course": r.course_id, "course_title": r.course, "unit": r.unit_id, "unit_name": r.unit,
+                     "assigned": r.assigned, "certified": r.certified, "in_progress": r.in_progress,
+                     "overdue": r.overdue, "percent_certified": r.percent_certified}
+                    for r in rows
+                ]
+            }
+        )

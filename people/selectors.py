@@ -1,0 +1,32 @@
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import QuerySet
+
+from people.models import Person, Role, Unit
+
+
+def user_roles(user: AbstractBaseUser | AnonymousUser) -> set[str]:
+    """The roles a user holds, read once per request and cached on the user object."""
+    if not user.is_authenticated:
+        return set()
+    cached: set[str] | None = getattr(user, "_lencana_roles", None)
+    if cached is None:
+        cached = set(user.groups.values_list("name", flat=True))  # type: ignore[attr-defined]
+        cached.add(Role.LEARNER.value)
+        if user.is_staff:  # type: ignore[attr-defined]
+            cached.add(Role.STAFF.value)
+        user._lencana_roles = cached  # type: ignore[union-attr]
+    return cached
+
+
+def person_for_user(user: AbstractBaseUser | AnonymousUser) -> Person | None:
+    if not user.is_authenticated:
+        return None
+    return Person.objects.select_related("unit").filter(user_id=user.pk).first()
+
+
+def person_get_by_nrp(*, nrp: str) -> Person | None:
+    return Person.objects.select_related("unit", "user").filter(nrp=nrp).first()
+
+
+def units_subtree(*, unit: Unit) -> QuerySet[Unit]:
+    return Unit.objects.filter(path__startswith=unit.path)

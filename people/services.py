@@ -1,0 +1,74 @@
+from django.contrib.auth.models import Group, User
+from django.db import transaction
+
+from people.models import Person, Role, Unit
+
+
+@transaction.atomic
+def unit_create(*, name: str, level: str, parent: Unit | None = None) -> Unit:
+    unit = Unit.objects.create(name=name, level=level, parent=parent)
+    unit.path = f"{parent.path if parent else ''}{unit.pk}/"
+    unit.save(update_fields=["path"])
+    return unit
+
+
+def unit_get_or_create(*, name: str, level: str, parent: Unit | None = None) -> Unit:
+    existing = Unit.objects.filter(name=name).first()
+    return existing or unit_create(name=name, level=level, parent=parent)
+
+
+@transaction.atomic
+def user_create(
+    *,
+    username: str,
+    password: str,
+    roles: list[str],
+    is_staff: bool = False,
+    first_name: str = "",
+) -> User:
+    user = User.objects.create_user(
+        username=username, password=password, is_staff=is_staff, first_name=first_name
+    )
+    for role in roles:
+        group, _ = Group.objects.get_or_create(name=Role(role).value)
+        user.groups.add(group)
+    return user
+
+
+def person_create(
+    *, user: User, nrp: str, name: str, rank: str, unit: Unit, function: str
+) -> Person:
+    person = Person(user=user, nrp=nrp, name=name, rank=rank, unit=unit, function=function)
+    person.full_clean(exclude=["user"])
+    person.save()
+    return person
+
+
+DEMO_UNITS = [
+    ("Mabes Polri", Unit.Level.MABES),
+    ("Polda Metro Jaya", Unit.Level.POLDA),
+    ("Polres Metro Jakarta Selatan", Unit.Level.POLRES),
+    ("Polsek Kebayoran Baru", Unit.Level.POLSEK),
+]
+
+
+@transaction.atomic
+def demo_accounts_ensure(*, password: str) -> list[User]:
+    """The demo unit chain and the demo learner, instructor and HR accounts; idempotent."""
+    parent = None
+    for name, level in DEMO_UNITS:
+        parent = unit_get_or_create(name=name, level=level, parent=parent)
+    assert parent is not None
+    specs = [
+        ("demo-learner", [Role.LEARNER], ("87050123", "Rina Wulandari", "Briptu", "lantas")),
+        ("demo-instructor", [Role.INSTRUCTOR], ("79031145", "Agus Santoso", "AKP", "binmas")),
+        ("demo-hr", [Role.HR], ("81120987", "Dewi Lestari", "Ipda", "other")),
+    ]
+    users = []
+    for username, roles, (nrp, name, rank, function) in specs:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = user_create(username=username, password=password, roles=list(roles), first_name=name)
+            person_create(user=user, nrp=nrp, name=name, rank=rank, unit=parent, function=function)
+        users.append(user)
+    return users

@@ -1,0 +1,245 @@
+"""Thin views of the quiz flow (learners) and of question banks (instructors)."""
+
+from typing import Any
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.exceptions import ServiceError
+from people.permissions import IsInstructor
+from people.selectors import person_for_user
+from quizzes import selectors, services
+from quizzes.models import Attempt, Question, Quiz
+
+
+class AnswerInputSerializer(serializers.Serializer):
+    question = serializers.IntegerField(min_value=1)
+    choices = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=50)
+    text = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    value = serializers.DecimalField(required=False, max_digits=12, decimal_places=4)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        given = [k for k in ("choices", "text", "value") if k in attrs]
+        if len(given) != 1:
+            raise serializers.ValidationError("Give exactly one of `choices`, `text` or `value`.")
+        return attrs
+
+
+class AnswersInputSerializer(serializers.Serializer):
+    answers = AnswerInputSerializer(many=True, max_length=500)
+
+
+def _answers(request: Request, *, required: bool) -> list[services.Answer]:
+    if not required and not request.data:
+        return []
+    serializer = AnswersInputSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return [
+        services.Answer(
+            question=a["question"],
+            choices=tuple(a["choices"]) if "choices" in a else None,
+            text=a.get("text"),
+            value=a.get("value"),
+        )
+        for a in serializer.validated_data["answers"]
+    ]
+
+
+def _public_questions(attempt: Attempt) -> list[dict[str, Any]]:
+    """The attempt's questions in its own order, without any key."""
+    spec = {q["id"]: q for q in attempt.version.spec["questions"]}
+    questions = []
+    for item in attempt.layout:
+        q = spec[item["question"]]
+        choices = {c["id"]: c for c in q["choices"]}
+        questions.append(
+            {
+                "id": q["id"],
+                "type": q["type"],
+                "text": q["text"],
+                "text_en": q["text_en"],
+                "points": q["points"],
+                "choices": [
+                    {"id": cid, "text": choices[cid]["text"], "text_en": choices[cid]["text_en"]}
+                    for cid in item["choices"]
+                ],
+            }
+        )
+    return questions
+
+
+def _feedback(attempt: Attempt) -> list[dict[str, Any]]:
+    """Per-question results, as much as the quiz's review policy shows."""
+    review = attempt.quiz.review
+    if attempt.status != Attempt.Status.GRADED or review == Quiz.Review.NONE:
+        return []
+    spec = {q["id"]: q for q in attempt.version.spec["questions"]}
+    responses = {r.question_ref: r for r in attempt.responses.all()}
+    feedback = []
+    for item in attempt.layout:
+        response = responses.get(item["question"])
+        row: dict[str, Any] = {
+            "question": item["question"],
+            "correct": bool(response and response.correct),
+            "score": str(response.score) if response and response.score is not None else "0.00",
+        }
+        if review == Quiz.Review.FULL:
+            q = spec[item["question"]]
+            row["correct_choices"] = [c["id"] for c in q["choices"] if c["is_correct"]]
+            row["explanation"] = q["explanation"]
+            row["explanation_en"] = q["explanation_en"]
+        feedback.append(row)
+    return feedback
+
+
+class AttemptOutputSerializer(serializers.ModelSerializer):
+    quiz = serializers.IntegerField(source="quiz_id")
+    questions = serializers.SerializerMethodField()
+    answers = serializers.SerializerMethodField()
+    feedback = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attempt
+        fields = [
+            "id", "quiz", "number", "status", "started_at", "deadline", "submitted_at",
+            "auto_submitted", "graded_at", "score", "max_score", "percent", "passed",
+            "questions", "answers", "feedback",
+        ]
+
+    def get_questions(self, attempt: Attempt) -> list[dict[str, Any]]:
+        return _public_questions(attempt)
+
+    def get_answers(self, attempt: Attempt) -> list[dict[str, Any]]:
+        return [{"question": r.question_ref, "choices": r.choices} for r in attempt.responses.all()]
+
+    def get_feedback(self, attempt: Attempt) -> list[dict[str, Any]]:
+        return _feedback(attempt)
+
+
+def _attempt_of_requester(request: Request, attempt_id: int) -> Attempt:
+    attempt = selectors.attempt_get_for_person(attempt_id=attempt_id, person=person_for_user(request.user))
+    if attempt is None:  # someone else's attempt is as unknown as a missing one
+        raise NotFound("No such attempt.")
+    return attempt
+
+
+def _out(attempt_id: int, code: int = status.HTTP_200_OK) -> Response:
+    attempt = Attempt.objects.select_related("version", "quiz").prefetch_related("responses").get(pk=attempt_id)
+    return Response(AttemptOutputSerializer(attempt).data, status=code)
+
+
+class AttemptStartApi(APIView):
+    @extend_schema(request=None, responses={201: AttemptOutputSerializer})
+    def post(self, request: Request, quiz_id: int) -> Response:
+        person = person_for_user(request.user)
+        if person is None:
+            raise ServiceError("Only personnel with an NRP can take quizzes.", code="no_person", status=403)
+        quiz = get_object_or_404(Quiz.objects.select_related("module__course"), pk=quiz_id)
+        attempt = services.attempt_start(quiz=quiz, person=person)
+        return _out(attempt.pk, status.HTTP_201_CREATED)
+
+
+class AttemptDetailApi(APIView):
+    @extend_schema(responses=AttemptOutputSerializer)
+    def get(self, request: Request, attempt_id: int) -> Response:
+        return _out(_attempt_of_requester(request, attempt_id).pk)
+
+
+class AttemptAnswersApi(APIView):
+    @extend_schema(request=AnswersInputSerializer, responses=AttemptOutputSerializer)
+    def patch(self, request: Request, attempt_id: int) -> Response:
+        attempt = _attempt_of_requester(request, attempt_id)
+        services.attempt_save_answers(attempt=attempt, answers=_answers(request, required=True))
+        return _out(attempt.pk)
+
+
+class AttemptSubmitApi(APIView):
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        status = serializers.CharField()
+
+    @extend_schema(request=AnswersInputSerializer, responses={202: OutputSerializer})
+    def post(self, request: Request, attempt_id: int) -> Response:
+        attempt = _attempt_of_requester(request, attempt_id)
+        attempt = services.attempt_submit(attempt=attempt, answers=_answers(request, required=False))
+        return Response({"id": attempt.pk, "status": attempt.status}, status=status.HTTP_202_ACCEPTED)
+
+
+# --- Authoring ------------------------------------------------------------------------------
+
+
+class ChoiceSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    text = serializers.CharField(max_length=500)
+    text_en = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    is_correct = serializers.BooleanField(default=False)
+
+
+class QuestionSerializer(serializers.ModelSerializer):
+    choices = ChoiceSerializer(many=True, min_length=2, max_length=10)
+
+    class Meta:
+        model = Question
+        fields = ["id", "quiz", "key", "order", "type", "text", "text_en", "explanation", "explanation_en", "points", "choices"]
+
+
+class QuizSerializer(serializers.ModelSerializer):
+    published_version = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Quiz
+        fields = ["id", "module", "slug", "title", "title_en", "pass_mark", "time_limit_seconds", "max_attempts", "review", "published_version"]
+
+    def get_published_version(self, quiz: Quiz) -> int | None:
+        return max((v.number for v in quiz.versions.all()), default=None)
+
+
+class QuizAuthoringViewSet(viewsets.ModelViewSet):
+    permission_classes = [IsInstructor]
+    serializer_class = QuizSerializer
+    queryset = Quiz.objects.prefetch_related("versions").order_by("id")
+    filterset_fields = ["module"]
+
+    @extend_schema(responses=QuestionSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def questions(self, request: Request, pk: int) -> Response:
+        quiz = self.get_object()
+        questions = quiz.questions.prefetch_related("choices")
+        return Response(QuestionSerializer(questions, many=True).data)
+
+    @extend_schema(request=None, responses={200: QuizSerializer})
+    @action(detail=True, methods=["post"])
+    def publish(self, request: Request, pk: int) -> Response:
+        version = services.quiz_publish(quiz=self.get_object())
+        return Response({"quiz": version.quiz_id, "version": version.number, "published_at": version.published_at})
+
+
+class QuestionAuthoringViewSet(viewsets.ModelViewSet):
+    permission_classes = [IsInstructor]
+    serializer_class = QuestionSerializer
+    queryset = Question.objects.prefetch_related("choices").order_by("quiz", "order", "id")
+    filterset_fields = ["quiz", "type"]
+
+    def _save(self, request: Request, question: Question | None) -> Response:
+        serializer = self.get_serializer(question, data=request.data, partial=question is not None and request.method == "PATCH")
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        choices = data.pop("choices", None)
+        if choices is None:  # a PATCH without choices keeps them
+            choices = [dict(c) for c in question.choices.values("text", "text_en", "is_correct")] if question else []
+        quiz = data.pop("quiz", None) or question.quiz  # type: ignore[union-attr]
+        saved = services.question_save(quiz=quiz, data=data, choices=choices, question=question)
+        code = status.HTTP_201_CREATED if question is None else status.HTTP_200_OK
+        return Response(QuestionSerializer(Question.objects.prefetch_related("choices").get(pk=saved.pk)).data, status=code)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self._save(request, None)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self._save(request, self.get_object())

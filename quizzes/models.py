@@ -1,0 +1,151 @@
+from django.db import models
+from django.db.models import Q
+
+from courses.models import Module
+from people.models import Person
+
+
+class Quiz(models.Model):
+    class Review(models.TextChoices):
+        NONE = "none", "Score only"
+        CORRECTNESS = "correctness", "Score and which questions were right"
+        FULL = "full", "Correct answers and explanations"
+
+    module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="quizzes")
+    slug = models.SlugField(max_length=100)
+    title = models.CharField(max_length=200)
+    title_en = models.CharField(max_length=200, blank=True)
+    pass_mark = models.PositiveSmallIntegerField(default=70, help_text="Percent needed to pass")
+    time_limit_seconds = models.PositiveIntegerField(default=900)
+    max_attempts = models.PositiveSmallIntegerField(default=3)
+    review = models.CharField(max_length=12, choices=Review.choices, default=Review.CORRECTNESS)
+
+    class Meta:
+        ordering = ["module", "id"]
+        verbose_name_plural = "quizzes"
+        constraints = [
+            models.UniqueConstraint(fields=["module", "slug"], name="quiz_slug_unique_in_module"),
+            models.CheckConstraint(condition=Q(pass_mark__lte=100), name="quiz_pass_mark_percent"),
+            models.CheckConstraint(condition=Q(time_limit_seconds__gte=30), name="quiz_time_limit_min"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Question(models.Model):
+    """The draft question bank an instructor edits; attempts use a published QuizVersion."""
+
+    class Type(models.TextChoices):
+        SINGLE = "single", "Single choice"
+        MULTIPLE = "multiple", "Multiple choice (partial credit)"
+        TRUE_FALSE = "true_false", "True / false"
+
+    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="questions")
+    key = models.SlugField(max_length=100, help_text="Stable identifier within the quiz")
+    order = models.PositiveIntegerField(default=0)
+    type = models.CharField(max_length=12, choices=Type.choices)
+    text = models.TextField()
+    text_en = models.TextField(blank=True)
+    explanation = models.TextField(blank=True)
+    explanation_en = models.TextField(blank=True)
+    points = models.PositiveSmallIntegerField(default=1)
+
+    class Meta:
+        ordering = ["quiz", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["quiz", "key"], name="question_key_unique_in_quiz"),
+            models.CheckConstraint(condition=Q(points__gte=1), name="question_points_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class Choice(models.Model):
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
+    order = models.PositiveIntegerField(default=0)
+    text = models.CharField(max_length=500)
+    text_en = models.CharField(max_length=500, blank=True)
+    is_correct = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["question", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class QuizVersion(models.Model):
+    """A frozen copy of a quiz's questions and keys; what attempts are started from and graded
+    against, so editing the bank never changes an attempt under way."""
+
+    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    spec = models.JSONField()
+    published_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["quiz", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["quiz", "number"], name="quiz_version_number_unique")
+        ]
+
+
+class Attempt(models.Model):
+    class Status(models.TextChoices):
+        IN_PROGRESS = "in_progress", "In progress"
+        SUBMITTED = "submitted", "Submitted"
+        GRADED = "graded", "Graded"
+        NEEDS_REVIEW = "needs_review", "Needs review"
+
+    quiz = models.ForeignKey(Quiz, on_delete=models.PROTECT, related_name="attempts")
+    version = models.ForeignKey(QuizVersion, on_delete=models.PROTECT, related_name="attempts")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="attempts")
+    number = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.IN_PROGRESS)
+    # Question ids (of the version's spec) in the order this attempt shows them, with each
+    # question's choice ids in their shown order: fixed at start.
+    layout = models.JSONField()
+    started_at = models.DateTimeField()
+    deadline = models.DateTimeField()
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    auto_submitted = models.BooleanField(default=False)
+    graded_at = models.DateTimeField(null=True, blank=True)
+    score = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    max_score = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    passed = models.BooleanField(null=True, blank=True)
+    grade_enqueued_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "quiz", "number"], name="attempt_number_unique"),
+            # One open attempt per person and quiz, even under concurrent starts.
+            models.UniqueConstraint(
+                fields=["person", "quiz"],
+                condition=Q(status="in_progress"),
+                name="one_open_attempt_per_quiz",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "deadline"]), models.Index(fields=["status", "submitted_at"])]
+
+
+class Response(models.Model):
+    """A saved answer. `question_ref` is the id of a question in the attempt's frozen spec."""
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="responses")
+    question_ref = models.PositiveIntegerField()
+    choices = models.JSONField(default=list)
+    text = models.TextField(blank=True)
+    value = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
+    saved_at = models.DateTimeField()
+    score = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    correct = models.BooleanField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["attempt", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["attempt", "question_ref"], name="one_response_per_question")
+        ]

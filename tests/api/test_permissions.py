@@ -1,0 +1,87 @@
+"""Every role against every endpoint, anonymous included."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from certificates.models import Certificate
+from certificates.services import certificate_render
+from quizzes import services as quiz_services
+from quizzes.models import Quiz
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["anonymous", "learner", "other_learner", "instructor", "hr", "staff"]
+
+# (method, path template, roles allowed). Paths use {quiz}, {attempt}, {certificate},
+# {code}, {nrp}, {course}; allowed roles get a non-401/403/404 answer, others 401/403/404.
+MATRIX = [
+    ("get", "/api/v1/courses/", {"learner", "other_learner", "instructor", "hr", "staff"}),
+    ("get", "/api/v1/courses/{course}/", {"learner", "other_learner", "instructor", "hr", "staff"}),
+    ("get", "/api/v1/attempts/{attempt}/", {"learner"}),
+    ("patch", "/api/v1/attempts/{attempt}/answers/", {"learner"}),
+    ("post", "/api/v1/attempts/{attempt}/submit/", {"learner"}),
+    ("get", "/api/v1/me/certificates/", {"learner", "other_learner", "instructor", "hr", "staff"}),
+    ("get", "/api/v1/certificates/{certificate}/", {"learner", "hr", "staff"}),
+    ("get", "/api/v1/certificates/{certificate}/credential/", {"learner", "hr", "staff"}),
+    ("get", "/api/v1/certificates/{certificate}/pdf/", {"learner", "hr", "staff"}),
+    ("get", "/api/v1/verify/{code}/", set(ROLES)),
+    ("get", "/verify/{code}/", set(ROLES)),
+    ("get", "/api/v1/issuer/", set(ROLES)),
+    ("get", "/api/v1/hr/certificates/", {"hr", "staff"}),
+    ("get", "/api/v1/hr/certificates/?format=csv", {"hr", "staff"}),
+    ("get", "/api/v1/hr/personnel/{nrp}/transcript/", {"hr", "staff"}),
+    ("get", "/api/v1/hr/compliance/", {"hr", "staff"}),
+    ("get", "/api/v1/authoring/courses/", {"instructor", "staff"}),
+    ("post", "/api/v1/authoring/courses/", {"instructor", "staff"}),
+    ("get", "/api/v1/authoring/modules/", {"instructor", "staff"}),
+    ("get", "/api/v1/authoring/lessons/", {"instructor", "staff"}),
+    ("get", "/api/v1/authoring/quizzes/", {"instructor", "staff"}),
+    ("get", "/api/v1/authoring/quizzes/{quiz}/questions/", {"instructor", "staff"}),
+    ("post", "/api/v1/authoring/quizzes/{quiz}/publish/", {"instructor", "staff"}),
+    ("get", "/api/v1/authoring/questions/", {"instructor", "staff"}),
+    ("get", "/api/schema/", set(ROLES)),
+]
+
+
+@pytest.fixture
+def world(course, learner):
+    quiz = Quiz.objects.filter(module__course=course).order_by("id").first()
+    attempt = quiz_services.attempt_start(quiz=quiz, person=learner)
+    certificate = Certificate.objects.create(holder=learner, course=course, issued_at=attempt.started_at)
+    certificate_render(certificate_id=certificate.pk)
+    people = {
+        "learner": learner,
+        "other_learner": factories.person(),
+        "instructor": factories.person(roles=("instructor",)),
+        "hr": factories.person(roles=("hr",)),
+        "staff": factories.person(roles=(), is_staff=True),
+    }
+    ids = {"quiz": quiz.pk, "attempt": attempt.pk, "certificate": certificate.pk, "code": certificate.code,
+           "nrp": learner.nrp, "course": course.pk}
+    return people, ids
+
+
+@pytest.mark.parametrize(("method", "path", "allowed"), MATRIX, ids=[f"{m} {p}" for m, p, _ in MATRIX])
+@pytest.mark.parametrize("role", ROLES)
+def test_role_permissions(world, method, path, allowed, role):
+    people, ids = world
+    client = APIClient()
+    if role != "anonymous":
+        client.force_authenticate(user=people[role].user)
+    body = {"answers": []} if "answers" in path else {}
+    response = getattr(client, method)(path.format(**ids), body, format="json")
+    if role in allowed:
+        assert response.status_code not in (401, 403, 404), response.content
+        assert response.status_code < 500
+    else:
+        expected = {401} if role == "anonymous" else {403, 404}
+        assert response.status_code in expected, (response.status_code, response.content)
+
+
+def test_learner_never_sees_an_answer_key(world):
+    people, ids = world
+    client = APIClient()
+    client.force_authenticate(user=people["learner"].user)
+    body = client.get(f"/api/v1/attempts/{ids['attempt']}/").content.decode()
+    assert "is_correct" not in body and "correct_choices" not in body and "explanation" not in body

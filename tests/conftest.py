@@ -1,0 +1,46 @@
+import pytest
+from rest_framework.test import APIClient
+
+from tests import factories
+
+
+@pytest.fixture
+def api() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def learner(db):
+    return factories.person(roles=("learner",))
+
+
+@pytest.fixture
+def instructor(db):
+    return factories.person(roles=("instructor",), function="binmas")
+
+
+@pytest.fixture
+def hr(db):
+    return factories.person(roles=("hr",), function="other")
+
+
+@pytest.fixture
+def staff(db):
+    return factories.person(roles=(), is_staff=True, function="other")
+
+
+@pytest.fixture
+def course(db):
+    return factories.course()
+
+
+def client_for(person) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user=person.user)
+    return client
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # The production hasher is slow on purpose; tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

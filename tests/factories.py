@@ -1,0 +1,90 @@
+"""Test data built through the real services."""
+
+import itertools
+from typing import Any
+
+from courses.models import Course
+from courses.services import course_import
+from people.models import Person, Unit
+from people.services import person_create, unit_get_or_create, user_create
+
+PASSWORD = "test-pass-2026"
+_seq = itertools.count(1)
+
+
+def unit_chain() -> tuple[Unit, Unit, Unit]:
+    polda = unit_get_or_create(name="Polda Metro Jaya", level=Unit.Level.POLDA)
+    polres = unit_get_or_create(name="Polres Metro Jakarta Selatan", level=Unit.Level.POLRES, parent=polda)
+    polsek = unit_get_or_create(name="Polsek Kebayoran Baru", level=Unit.Level.POLSEK, parent=polres)
+    return polda, polres, polsek
+
+
+def person(
+    *, roles: tuple[str, ...] = ("learner",), unit: Unit | None = None, function: str = "lantas", **extra: Any
+) -> Person:
+    n = next(_seq)
+    user = user_create(username=f"user{n}", password=PASSWORD, roles=list(roles), is_staff=extra.pop("is_staff", False))
+    return person_create(
+        user=user,
+        nrp=extra.pop("nrp", f"{90000000 + n}"),
+        name=extra.pop("name", f"Personel {n}"),
+        rank=extra.pop("rank", "Briptu"),
+        unit=unit or unit_chain()[2],
+        function=function,
+    )
+
+
+def choice(text: str, correct: bool = False) -> dict[str, Any]:
+    return {"text": text, "text_en": text, "is_correct": correct}
+
+
+def course_data(*, slug: str = "test-course", quizzes: int = 2, time_limit: int = 600, max_attempts: int = 3) -> dict:
+    """A small course: each quiz has one single, one multiple and one true/false question."""
+    modules = []
+    for i in range(1, quizzes + 1):
+        modules.append(
+            {
+                "slug": f"m{i}",
+                "title": f"Modul {i}",
+                "title_en": f"Module {i}",
+                "lessons": [{"slug": f"l{i}", "title": f"Pelajaran {i}", "body": "Isi", "body_en": "Body"}],
+                "quiz": {
+                    "slug": f"q{i}",
+                    "title": f"Kuis {i}",
+                    "pass_mark": 70,
+                    "time_limit_seconds": time_limit,
+                    "max_attempts": max_attempts,
+                    "review": "full",
+                    "questions": [
+                        {"key": f"q{i}-single", "type": "single", "text": "Satu?", "points": 2,
+                         "choices": [choice("A", True), choice("B"), choice("C")]},
+                        {"key": f"q{i}-multi", "type": "multiple", "text": "Banyak?", "points": 2,
+                         "choices": [choice("A", True), choice("B", True), choice("C"), choice("D")]},
+                        {"key": f"q{i}-tf", "type": "true_false", "text": "Benar?", "points": 1,
+                         "choices": [choice("Benar", True), choice("Salah")]},
+                    ],
+                },
+            }
+        )
+    return {
+        "course": {"slug": slug, "title": "Kursus Uji", "title_en": "Test course",
+                   "required_functions": ["lantas", "spkt"], "certificate_validity_days": 365},
+        "modules": modules,
+    }
+
+
+def course(**kwargs: Any) -> Course:
+    return course_import(data=course_data(**kwargs))
+
+
+def correct_answers(attempt_payload: dict) -> list[dict]:
+    """Answers that score full marks, worked out from the keys in the database (the API
+    never shows them)."""
+    from quizzes.models import Choice
+
+    ids = [c["id"] for q in attempt_payload["questions"] for c in q["choices"]]
+    correct = set(Choice.objects.filter(pk__in=ids, is_correct=True).values_list("pk", flat=True))
+    return [
+        {"question": q["id"], "choices": [c["id"] for c in q["choices"] if c["id"] in correct]}
+        for q in attempt_payload["questions"]
+    ]

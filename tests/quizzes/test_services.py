@@ -1,0 +1,190 @@
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.utils import timezone
+
+from config.exceptions import ServiceError
+from quizzes import services
+from quizzes.models import Attempt, Quiz, QuizVersion
+from quizzes.services import Answer
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def first_quiz(course) -> Quiz:
+    return Quiz.objects.filter(module__course=course).order_by("id").first()
+
+
+def answers_for(attempt: Attempt, *, correct: bool = True) -> list[Answer]:
+    result = []
+    for q in attempt.version.spec["questions"]:
+        ids = [c["id"] for c in q["choices"] if c["is_correct"] == correct]
+        result.append(Answer(question=q["id"], choices=tuple(ids[:1] if q["type"] != "multiple" else ids)))
+    return result
+
+
+def test_start_fixes_questions_and_a_server_deadline(course, learner):
+    quiz = first_quiz(course)
+    attempt = services.attempt_start(quiz=quiz, person=learner)
+    assert attempt.status == Attempt.Status.IN_PROGRESS
+    assert attempt.deadline == attempt.started_at + timedelta(seconds=quiz.time_limit_seconds)
+    assert sorted(i["question"] for i in attempt.layout) == sorted(q["id"] for q in attempt.version.spec["questions"])
+
+
+def test_a_second_start_while_one_is_open_is_refused(course, learner):
+    quiz = first_quiz(course)
+    services.attempt_start(quiz=quiz, person=learner)
+    with pytest.raises(ServiceError) as err:
+        services.attempt_start(quiz=quiz, person=learner)
+    assert err.value.code == "attempt_in_progress"
+
+
+def test_attempts_beyond_the_limit_are_refused(learner):
+    course = factories.course(max_attempts=1)
+    attempt = services.attempt_start(quiz=first_quiz(course), person=learner)
+    services.attempt_submit(attempt=attempt)
+    with pytest.raises(ServiceError) as err:
+        services.attempt_start(quiz=first_quiz(course), person=learner)
+    assert err.value.code == "no_attempts_left"
+
+
+def test_saving_answers_upserts(course, learner):
+    attempt = services.attempt_start(quiz=first_quiz(course), person=learner)
+    wrong = answers_for(attempt, correct=False)
+    services.attempt_save_answers(attempt=attempt, answers=wrong)
+    services.attempt_save_answers(attempt=attempt, answers=answers_for(attempt)[:1])
+    assert attempt.responses.count() == len(wrong)
+    first = attempt.responses.get(question_ref=wrong[0].question)
+    assert first.choices == list(answers_for(attempt)[0].choices)
+
+
+@pytest.mark.parametrize(
+    ("mangle", "code"),
+    [
+        (lambda a, other: Answer(question=999999, choices=(1,)), "unknown_question"),
+        (lambda a, other: Answer(question=a.question, choices=(other,)), "unknown_choice"),
+        (lambda a, other: Answer(question=a.question, text="x"), "choices_required"),
+    ],
+)
+def test_bad_answers_are_rejected_and_nothing_is_saved(course, learner, mangle, code):
+    attempt = services.attempt_start(quiz=first_quiz(course), person=learner)
+    good = answers_for(attempt)
+    other_quiz_choice = Quiz.objects.exclude(pk=attempt.quiz_id).first().questions.first().choices.first().pk
+    with pytest.raises(ServiceError) as err:
+        services.attempt_save_answers(attempt=attempt, answers=[good[0], mangle(good[1], other_quiz_choice)])
+    assert err.value.code == code
+    assert attempt.responses.count() == 0
+
+
+def test_single_choice_takes_one_choice(course, learner):
+    attempt = services.attempt_start(quiz=first_quiz(course), person=learner)
+    single = next(q for q in attempt.version.spec["questions"] if q["type"] == "single")
+    with pytest.raises(ServiceError) as err:
+        services.attempt_save_answers(attempt=attempt, answers=[Answer(question=single["id"], choices=tuple(c["id"] for c in single["choices"][:2]))])
+    assert err.value.code == "too_many_choices"
+
+
+def test_answers_after_the_deadline_are_rejected(course, learner, settings):
+    settings.LENCANA_ATTEMPT_GRACE_SECONDS = 0
+    attempt = services.attempt_start(quiz=first_quiz(course), person=learner)
+    Attempt.objects.filter(pk=attempt.pk).update(deadline=timezone.now() - timedelta(seconds=1))
+    with pytest.raises(ServiceError) as err:
+        services.attempt_save_answers(attempt=attempt, answers=answers_for(attempt))
+    assert err.value.code == "deadline_passed"
+    assert attempt.responses.count() == 0
+
+
+def test_answers_after_submit_are_rejected(course, learner):
+    attempt = services.attempt_start(quiz=first_quiz(course), person=learner)
+    services.attempt_submit(attempt=attempt)
+    with pytest.raises(ServiceError) as err:
+        services.attempt_save_answers(attempt=attempt, answers=answers_for(attempt))
+    assert err.value.code == "attempt_closed"
+
+
+def test_submit_queues_grading_after_commit_and_twice_is_harmless(course, learner, django_capture_on_commit_callbacks):
+    attempt = services.attempt_start(quiz=first_quiz(course), person=learner)
+    with mock.patch("quizzes.tasks.grade_attempt_task.delay") as delay:
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            first = services.attempt_submit(attempt=attempt, answers=answers_for(attempt))
+            second = services.attempt_submit(attempt=attempt)
+    assert len(callbacks) == 1
+    delay.assert_called_once_with(attempt.pk)
+    assert first.status == second.status == Attempt.Status.SUBMITTED
+    assert second.submitted_at == first.submitted_at
+
+
+def test_grading_twice_grades_once(course, learner, django_capture_on_commit_callbacks):
+    attempt = services.attempt_start(quiz=first_quiz(course), person=learner)
+    services.attempt_submit(attempt=attempt, answers=answers_for(attempt))
+    with mock.patch("certificates.tasks.issue_certificate_task.delay") as issue:
+        with django_capture_on_commit_callbacks(execute=True):
+            graded = services.attempt_grade(attempt_id=attempt.pk)
+            again = services.attempt_grade(attempt_id=attempt.pk)
+    assert graded.status == Attempt.Status.GRADED and graded.passed
+    assert graded.percent == 100
+    assert again.graded_at == graded.graded_at
+    issue.assert_called_once_with(learner.pk, course.pk)
+
+
+def test_a_failed_attempt_queues_no_certificate(course, learner, django_capture_on_commit_callbacks):
+    attempt = services.attempt_start(quiz=first_quiz(course), person=learner)
+    services.attempt_submit(attempt=attempt, answers=answers_for(attempt, correct=False))
+    with mock.patch("certificates.tasks.issue_certificate_task.delay") as issue:
+        with django_capture_on_commit_callbacks(execute=True):
+            graded = services.attempt_grade(attempt_id=attempt.pk)
+    assert graded.passed is False and graded.score == 0
+    issue.assert_not_called()
+
+
+def test_sweep_submits_overdue_attempts_and_grades_answers_saved_in_time(course, learner, django_capture_on_commit_callbacks, settings):
+    settings.LENCANA_ATTEMPT_GRACE_SECONDS = 0
+    attempt = services.attempt_start(quiz=first_quiz(course), person=learner)
+    services.attempt_save_answers(attempt=attempt, answers=answers_for(attempt))
+    Attempt.objects.filter(pk=attempt.pk).update(deadline=timezone.now() - timedelta(seconds=1))
+    with mock.patch("quizzes.tasks.grade_attempt_task.delay") as delay, mock.patch("certificates.tasks.issue_certificate_task.delay"):
+        with django_capture_on_commit_callbacks(execute=True):
+            result = services.attempts_sweep()
+        delay.assert_called_once_with(attempt.pk)
+        graded = services.attempt_grade(attempt_id=attempt.pk)
+    assert result.auto_submitted == 1
+    assert graded.auto_submitted and graded.passed
+
+
+def test_sweep_requeues_attempts_left_submitted(course, learner, django_capture_on_commit_callbacks, settings):
+    settings.LENCANA_REQUEUE_AFTER_SECONDS = 60
+    attempt = services.attempt_start(quiz=first_quiz(course), person=learner)
+    with mock.patch("quizzes.tasks.grade_attempt_task.delay") as delay:
+        with django_capture_on_commit_callbacks(execute=True):
+            services.attempt_submit(attempt=attempt)
+        delay.reset_mock()
+        with django_capture_on_commit_callbacks(execute=True):
+            assert services.attempts_sweep().requeued == 0  # too recent
+        Attempt.objects.filter(pk=attempt.pk).update(grade_enqueued_at=timezone.now() - timedelta(minutes=5))
+        with django_capture_on_commit_callbacks(execute=True):
+            assert services.attempts_sweep().requeued == 1
+    delay.assert_called_once_with(attempt.pk)
+
+
+def test_publish_freezes_questions_so_edits_do_not_touch_attempts(course, learner):
+    quiz = first_quiz(course)
+    attempt = services.attempt_start(quiz=quiz, person=learner)
+    question = quiz.questions.first()
+    question.text = "Diubah"
+    question.save()
+    assert "Diubah" not in [q["text"] for q in attempt.version.spec["questions"]]
+    version = services.quiz_publish(quiz=quiz)
+    assert version.number == 2
+    assert services.quiz_publish(quiz=quiz) == version  # nothing changed: no new version
+    assert QuizVersion.objects.filter(quiz=quiz).count() == 2
+
+
+def test_publish_rejects_a_question_without_a_correct_choice(course):
+    quiz = first_quiz(course)
+    question = quiz.questions.get(type="single")
+    question.choices.update(is_correct=False)
+    with pytest.raises(ServiceError) as err:
+        services.quiz_publish(quiz=quiz)
+    assert err.value.code == "bad_key"
