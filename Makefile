@@ -37,6 +37,7 @@ test: export LENCANA_VAR_DIR ?= $(CURDIR)/var/test
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+lint: export DJANGO_DEBUG ?= 1
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

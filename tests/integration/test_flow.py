@@ -87,7 +87,9 @@ def test_first_login_to_verified_certificate_and_hr_csv(start_worker, settings):
     assert page.status_code == 200 and b"SAH" in page.content
 
     hr = login("demo-hr", "demo-pass-2026")
-    rows = list(csv.DictReader(io.StringIO(hr.get(f"/api/v1/hr/certificates/?format=csv&course={course['id']}").content.decode())))
+    response = hr.get(f"/api/v1/hr/certificates/?format=csv&course={course['id']}")
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert [r["nrp"] for r in rows] == ["87050123"] and rows[0]["code"] == certificate["code"]
     compliance = hr.get(f"/api/v1/hr/compliance/?course={course['id']}").json()["results"]
     assert compliance[0]["certified"] == 1 and compliance[0]["assigned"] == 1
