@@ -19,6 +19,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
@@ -102,15 +103,31 @@ def through_worker() -> tuple[list[float], list[float]]:
 
 def main() -> None:
     call_command("migrate", verbosity=0)
-    print(f"database: {connection.vendor}; broker: {django.conf.settings.CELERY_BROKER_URL.split(':')[0]}; N={N}")
+    broker = settings.CELERY_BROKER_URL.split(":")[0]
+    print(f"database: {connection.vendor}; broker: {broker}; N={N}")
     # Inline runs would be picked up by a worker: measure them before one starts. Their
     # on-commit task messages stay queued and are drained (harmlessly) once it does.
     inline_grade, inline_cert = inline_baseline()
     log = open(ROOT / "var" / "bench-worker.log", "ab")  # noqa: SIM115
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "--loglevel", "WARNING",
-         "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool",
+            "solo",
+            "--loglevel",
+            "WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         time.sleep(4)

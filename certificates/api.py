@@ -111,7 +111,11 @@ def _public_view(certificate: Certificate) -> dict[str, Any]:
         "code": certificate.code,
         "status": certificate.current_status,
         "holder": {"name": certificate.holder.name, "rank": certificate.holder.rank},
-        "course": {"id": certificate.course_id, "title": certificate.course.title, "title_en": certificate.course.title_en},
+        "course": {
+            "id": certificate.course_id,
+            "title": certificate.course.title,
+            "title_en": certificate.course.title_en,
+        },
         "issued_at": certificate.issued_at,
         "expires_at": certificate.expires_at,
     }
@@ -155,7 +159,9 @@ class CSVRenderer(renderers.BaseRenderer):
     format = "csv"
     charset = "utf-8"
 
-    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
+    def render(
+        self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None
+    ) -> bytes:
         return str(data).encode()  # used only for error bodies; lists stream their own CSV
 
 
@@ -177,7 +183,18 @@ class CertificateFilter(django_filters.FilterSet):
         return selectors.certificates_filtered(**data)
 
 
-CSV_COLUMNS = ["code", "nrp", "name", "rank", "unit", "function", "course", "issued_at", "expires_at", "status"]
+CSV_COLUMNS = [
+    "code",
+    "nrp",
+    "name",
+    "rank",
+    "unit",
+    "function",
+    "course",
+    "issued_at",
+    "expires_at",
+    "status",
+]
 
 
 class _Echo:
@@ -191,8 +208,18 @@ def _csv_rows(certificates: Any) -> Iterator[str]:
     for c in certificates.iterator(chunk_size=2000):
         h = c.holder
         yield writer.writerow(
-            [c.code, h.nrp, h.name, h.rank, h.unit.name, h.function, c.course.title,
-             c.issued_at.isoformat(), c.expires_at.isoformat() if c.expires_at else "", c.current_status]
+            [
+                c.code,
+                h.nrp,
+                h.name,
+                h.rank,
+                h.unit.name,
+                h.function,
+                c.course.title,
+                c.issued_at.isoformat(),
+                c.expires_at.isoformat() if c.expires_at else "",
+                c.current_status,
+            ]
         )
 
 
@@ -223,21 +250,36 @@ class HrTranscriptApi(APIView):
         attempts = list(attempts_of_person(person=person))
         rows = [
             {
-                "id": a.pk, "course": a.quiz.module.course_id, "quiz": a.quiz_id, "quiz_title": a.quiz.title,
-                "number": a.number, "status": a.status, "started_at": a.started_at,
-                "submitted_at": a.submitted_at, "score": a.score, "max_score": a.max_score,
-                "percent": a.percent, "passed": a.passed,
+                "id": a.pk,
+                "course": a.quiz.module.course_id,
+                "quiz": a.quiz_id,
+                "quiz_title": a.quiz.title,
+                "number": a.number,
+                "status": a.status,
+                "started_at": a.started_at,
+                "submitted_at": a.submitted_at,
+                "score": a.score,
+                "max_score": a.max_score,
+                "percent": a.percent,
+                "passed": a.passed,
             }
             for a in attempts
         ]
         courses = {a.quiz.module.course_id: a.quiz.module.course for a in attempts}
         return Response(
             {
-                "person": {"nrp": person.nrp, "name": person.name, "rank": person.rank,
-                           "unit": person.unit.name, "function": person.function},
+                "person": {
+                    "nrp": person.nrp,
+                    "name": person.name,
+                    "rank": person.rank,
+                    "unit": person.unit.name,
+                    "function": person.function,
+                },
                 "courses": [{"id": c.pk, "title": c.title} for c in courses.values()],
                 "attempts": rows,
-                "certificates": CertificateOutputSerializer(selectors.certificates_of_person(person=person), many=True).data,
+                "certificates": CertificateOutputSerializer(
+                    selectors.certificates_of_person(person=person), many=True
+                ).data,
             }
         )
 
@@ -245,7 +287,9 @@ class HrTranscriptApi(APIView):
 class HrComplianceApi(APIView):
     permission_classes = [IsHR]
 
-    @extend_schema(parameters=[OpenApiParameter("course", int), OpenApiParameter("unit", int)], responses={200: dict})
+    @extend_schema(
+        parameters=[OpenApiParameter("course", int), OpenApiParameter("unit", int)], responses={200: dict}
+    )
     def get(self, request: Request) -> Response:
         courses = Course.objects.filter(status=Course.Status.PUBLISHED)
         unit = None
@@ -262,9 +306,17 @@ class HrComplianceApi(APIView):
         return Response(
             {
                 "results": [
-                    {"course": r.course_id, "course_title": r.course, "unit": r.unit_id, "unit_name": r.unit,
-                     "assigned": r.assigned, "certified": r.certified, "in_progress": r.in_progress,
-                     "overdue": r.overdue, "percent_certified": r.percent_certified}
+                    {
+                        "course": r.course_id,
+                        "course_title": r.course,
+                        "unit": r.unit_id,
+                        "unit_name": r.unit,
+                        "assigned": r.assigned,
+                        "certified": r.certified,
+                        "in_progress": r.in_progress,
+                        "overdue": r.overdue,
+                        "percent_certified": r.percent_certified,
+                    }
                     for r in rows
                 ]
             }

@@ -23,7 +23,12 @@ def certificates_with_relations() -> QuerySet[Certificate]:
 def certificate_for_download(*, certificate_id: int, fields: tuple[str, ...] = ()) -> Certificate | None:
     """One certificate; of its stored files only those named in `fields` are loaded."""
     skipped = [f for f in ("pdf", "credential") if f not in fields]
-    return Certificate.objects.select_related("holder__unit", "course").defer(*skipped).filter(pk=certificate_id).first()
+    return (
+        Certificate.objects.select_related("holder__unit", "course")
+        .defer(*skipped)
+        .filter(pk=certificate_id)
+        .first()
+    )
 
 
 def certificate_by_code(*, code: str) -> Certificate | None:
@@ -54,7 +59,9 @@ def certificates_filtered(
     if status == Certificate.Status.VALID:
         qs = qs.filter(_current_valid(now))
     elif status == Certificate.Status.EXPIRED:
-        qs = qs.filter(Q(status=Certificate.Status.EXPIRED) | Q(status=Certificate.Status.VALID, expires_at__lte=now))
+        qs = qs.filter(
+            Q(status=Certificate.Status.EXPIRED) | Q(status=Certificate.Status.VALID, expires_at__lte=now)
+        )
     elif status == Certificate.Status.REVOKED:
         qs = qs.filter(status=Certificate.Status.REVOKED)
     if issued_after:
@@ -68,18 +75,23 @@ def certificates_filtered(
 
 def pending_issuance(*, graded_before: datetime, graded_after: datetime) -> list[tuple[int, int]]:
     """(person, course) pairs with a pass graded in the window and no certificate at all."""
-    has_certificate = Certificate.objects.filter(holder=OuterRef("person"), course=OuterRef("quiz__module__course"))
+    has_certificate = Certificate.objects.filter(
+        holder=OuterRef("person"), course=OuterRef("quiz__module__course")
+    )
     return list(
         Attempt.objects.filter(passed=True, graded_at__lt=graded_before, graded_at__gte=graded_after)
         .exclude(Exists(has_certificate))
         .values_list("person_id", "quiz__module__course_id")
+        .order_by()  # the default ordering would defeat DISTINCT
         .distinct()[:500]
     )
 
 
 def pending_render(*, issued_before: datetime) -> list[int]:
     return list(
-        Certificate.objects.filter(rendered_at__isnull=True, issued_at__lt=issued_before).values_list("pk", flat=True)[:500]
+        Certificate.objects.filter(rendered_at__isnull=True, issued_at__lt=issued_before).values_list(
+            "pk", flat=True
+        )[:500]
     )
 
 

@@ -31,7 +31,9 @@ def certificate_issue(*, person_id: int, course_id: int) -> Certificate | None:
     with transaction.atomic():
         person = Person.objects.select_for_update().get(pk=person_id)
         course = Course.objects.get(pk=course_id)
-        current = Certificate.objects.filter(holder=person, course=course, status=Certificate.Status.VALID).first()
+        current = Certificate.objects.filter(
+            holder=person, course=course, status=Certificate.Status.VALID
+        ).first()
         if current and current.current_status == Certificate.Status.VALID:
             return current
         if not quiz_selectors.course_completed(person=person, course=course):
@@ -126,8 +128,8 @@ def certificate_revoke(*, certificate: Certificate, reason: str) -> Certificate:
 def certificates_sweep(*, now: datetime | None = None) -> list[tuple[int, int]]:
     """Queue issuance again for recent passes with no certificate yet (a lost message or a
     worker that died), and rendering for certificates never rendered. Returns what it queued."""
-    from certificates.tasks import issue_certificate_task, render_certificate_task
     from certificates.selectors import pending_issuance, pending_render
+    from certificates.tasks import issue_certificate_task, render_certificate_task
 
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=settings.LENCANA_REQUEUE_AFTER_SECONDS)

@@ -24,9 +24,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response({"detail": exc.message, "code": exc.code}, status=exc.status)
     if isinstance(exc, ProtectedError | RestrictedError):
         return Response(
-            {"detail": "This is still referred to (attempts or certificates) and cannot be deleted.", "code": "in_use"},
+            {
+                "detail": "This is still referred to (attempts or certificates) and cannot be deleted.",
+                "code": "in_use",
+            },
             status=status.HTTP_409_CONFLICT,
         )
     if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+        exc = exceptions.ValidationError(
+            detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        )
     return drf_exception_handler(exc, context)

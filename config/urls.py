@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.http import HttpRequest, JsonResponse
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 from rest_framework.throttling import ScopedRateThrottle
@@ -32,18 +32,28 @@ authoring.register("lessons", courses_api.LessonAuthoringViewSet, basename="auth
 authoring.register("quizzes", quizzes_api.QuizAuthoringViewSet, basename="authoring-quiz")
 authoring.register("questions", quizzes_api.QuestionAuthoringViewSet, basename="authoring-question")
 
-api_v1 = [
+api_v1: list[URLPattern | URLResolver] = [
     path("auth/token/", TokenApi.as_view(), name="token"),
     path("auth/token/refresh/", TokenRefreshApi.as_view(), name="token-refresh"),
     path("courses/", courses_api.CourseListApi.as_view(), name="course-list"),
     path("courses/<int:course_id>/", courses_api.CourseDetailApi.as_view(), name="course-detail"),
     path("quizzes/<int:quiz_id>/attempts/", quizzes_api.AttemptStartApi.as_view(), name="attempt-start"),
     path("attempts/<int:attempt_id>/", quizzes_api.AttemptDetailApi.as_view(), name="attempt-detail"),
-    path("attempts/<int:attempt_id>/answers/", quizzes_api.AttemptAnswersApi.as_view(), name="attempt-answers"),
+    path(
+        "attempts/<int:attempt_id>/answers/", quizzes_api.AttemptAnswersApi.as_view(), name="attempt-answers"
+    ),
     path("attempts/<int:attempt_id>/submit/", quizzes_api.AttemptSubmitApi.as_view(), name="attempt-submit"),
     path("me/certificates/", certificates_api.MyCertificatesApi.as_view(), name="my-certificates"),
-    path("certificates/<int:certificate_id>/", certificates_api.CertificateDetailApi.as_view(), name="certificate-detail"),
-    path("certificates/<int:certificate_id>/pdf/", certificates_api.CertificatePdfApi.as_view(), name="certificate-pdf"),
+    path(
+        "certificates/<int:certificate_id>/",
+        certificates_api.CertificateDetailApi.as_view(),
+        name="certificate-detail",
+    ),
+    path(
+        "certificates/<int:certificate_id>/pdf/",
+        certificates_api.CertificatePdfApi.as_view(),
+        name="certificate-pdf",
+    ),
     path(
         "certificates/<int:certificate_id>/credential/",
         certificates_api.CertificateCredentialApi.as_view(),
@@ -52,7 +62,9 @@ api_v1 = [
     path("verify/<str:code>/", certificates_api.VerifyApi.as_view(), name="verify-api"),
     path("issuer/", certificates_api.IssuerApi.as_view(), name="issuer"),
     path("hr/certificates/", certificates_api.HrCertificatesApi.as_view(), name="hr-certificates"),
-    path("hr/personnel/<str:nrp>/transcript/", certificates_api.HrTranscriptApi.as_view(), name="hr-transcript"),
+    path(
+        "hr/personnel/<str:nrp>/transcript/", certificates_api.HrTranscriptApi.as_view(), name="hr-transcript"
+    ),
     path("hr/compliance/", certificates_api.HrComplianceApi.as_view(), name="hr-compliance"),
     path("authoring/", include(authoring.urls)),
 ]

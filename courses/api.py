@@ -17,13 +17,22 @@ from people.selectors import person_for_user
 
 
 class CourseListApi(ListAPIView):
-    class OutputSerializer(serializers.ModelSerializer):
-        required = serializers.SerializerMethodField()
+    class CourseListOutputSerializer(serializers.ModelSerializer):
+        required = serializers.SerializerMethodField()  # type: ignore[assignment]
         progress = serializers.SerializerMethodField()
 
         class Meta:
             model = Course
-            fields = ["id", "slug", "title", "title_en", "description", "description_en", "required", "progress"]
+            fields = [
+                "id",
+                "slug",
+                "title",
+                "title_en",
+                "description",
+                "description_en",
+                "required",
+                "progress",
+            ]
 
         def get_required(self, course: Course) -> bool:
             person = self.context["person"]
@@ -39,7 +48,7 @@ class CourseListApi(ListAPIView):
                 "certificate_code": course.certificate_code,  # type: ignore[attr-defined]
             }
 
-    serializer_class = OutputSerializer
+    serializer_class = CourseListOutputSerializer
 
     def get_queryset(self) -> QuerySet[Course]:
         return selectors.courses_for_person(person=self._person())
@@ -83,11 +92,25 @@ class CourseDetailOutputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Course
-        fields = ["id", "slug", "title", "title_en", "description", "description_en", "required_for",
-                  "certificate_validity_days", "due_date", "modules"]
+        fields = [
+            "id",
+            "slug",
+            "title",
+            "title_en",
+            "description",
+            "description_en",
+            "required_for",
+            "certificate_validity_days",
+            "due_date",
+            "modules",
+        ]
 
     def get_required_for(self, course: Course) -> list[dict[str, str]]:
-        return [{"code": f, "name": Function(f).label} for f in course.required_functions or [] if f in Function.values]
+        return [
+            {"code": f, "name": Function(f).label}
+            for f in course.required_functions or []
+            if f in Function.values
+        ]
 
 
 class CourseDetailApi(APIView):
@@ -103,12 +126,26 @@ class CourseDetailApi(APIView):
 
 
 class CourseAuthoringSerializer(serializers.ModelSerializer):
-    required_functions = serializers.ListField(child=serializers.ChoiceField(choices=Function.choices), required=False)
+    required_functions = serializers.ListField(
+        child=serializers.ChoiceField(choices=Function.choices), required=False
+    )
 
     class Meta:
         model = Course
-        fields = ["id", "slug", "title", "title_en", "description", "description_en", "status",
-                  "required_functions", "certificate_validity_days", "due_date", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "slug",
+            "title",
+            "title_en",
+            "description",
+            "description_en",
+            "status",
+            "required_functions",
+            "certificate_validity_days",
+            "due_date",
+            "created_at",
+            "updated_at",
+        ]
 
 
 class ModuleAuthoringSerializer(serializers.ModelSerializer):

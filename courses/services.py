@@ -6,9 +6,16 @@ from django.db import transaction
 
 from courses.models import Course, Lesson, Module
 from quizzes import services as quiz_services
-from quizzes.models import Question, Quiz
+from quizzes.models import Quiz
 
-COURSE_FIELDS = ["title", "title_en", "description", "description_en", "required_functions", "certificate_validity_days"]
+COURSE_FIELDS = [
+    "title",
+    "title_en",
+    "description",
+    "description_en",
+    "required_functions",
+    "certificate_validity_days",
+]
 
 
 def _pick(data: dict[str, Any], fields: list[str]) -> dict[str, Any]:
@@ -20,10 +27,14 @@ def course_import(*, data: dict[str, Any], publish: bool = True) -> Course:
     """Create what is missing of a course described as data (see courses/content/), keyed by
     slugs; what exists is left as it is, so importing twice changes nothing and an
     instructor's later edits survive a re-seed. Quizzes without a version are published."""
-    course, _ = Course.objects.get_or_create(slug=data["course"]["slug"], defaults=_pick(data["course"], COURSE_FIELDS))
+    course, _ = Course.objects.get_or_create(
+        slug=data["course"]["slug"], defaults=_pick(data["course"], COURSE_FIELDS)
+    )
     for m_order, m in enumerate(data["modules"], start=1):
         module, _ = Module.objects.get_or_create(
-            course=course, slug=m["slug"], defaults={"order": m_order, "title": m["title"], "title_en": m.get("title_en", "")}
+            course=course,
+            slug=m["slug"],
+            defaults={"order": m_order, "title": m["title"], "title_en": m.get("title_en", "")},
         )
         for l_order, lesson in enumerate(m.get("lessons", []), start=1):
             Lesson.objects.get_or_create(
@@ -43,7 +54,9 @@ def _import_quiz(*, module: Module, data: dict[str, Any], publish: bool) -> Quiz
     quiz, _ = Quiz.objects.get_or_create(
         module=module,
         slug=data["slug"],
-        defaults=_pick(data, ["title", "title_en", "pass_mark", "time_limit_seconds", "max_attempts", "review"]),
+        defaults=_pick(
+            data, ["title", "title_en", "pass_mark", "time_limit_seconds", "max_attempts", "review"]
+        ),
     )
     existing = set(quiz.questions.values_list("key", flat=True))
     for order, q in enumerate(data["questions"], start=1):
@@ -51,7 +64,10 @@ def _import_quiz(*, module: Module, data: dict[str, Any], publish: bool) -> Quiz
             continue
         quiz_services.question_save(
             quiz=quiz,
-            data={"order": order, **_pick(q, ["key", "type", "text", "text_en", "explanation", "explanation_en", "points"])},
+            data={
+                "order": order,
+                **_pick(q, ["key", "type", "text", "text_en", "explanation", "explanation_en", "points"]),
+            },
             choices=q["choices"],
         )
     if publish and not quiz.versions.exists():

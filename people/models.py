@@ -65,7 +65,9 @@ class Unit(models.Model):
 
     name = models.CharField(max_length=200, unique=True)
     level = models.CharField(max_length=10, choices=Level.choices)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     path = models.CharField(max_length=255, db_index=True, editable=False, default="")
 
     class Meta:
@@ -75,9 +77,7 @@ class Unit(models.Model):
         return self.name
 
 
-nrp_validator = RegexValidator(
-    r"^(\d{8}|\d{18})$", "An NRP has 8 digits (a civil servant's NIP has 18)."
-)
+nrp_validator = RegexValidator(r"^(\d{8}|\d{18})$", "An NRP has 8 digits (a civil servant's NIP has 18).")
 
 
 class Person(models.Model):

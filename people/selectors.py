@@ -14,7 +14,7 @@ def user_roles(user: AbstractBaseUser | AnonymousUser) -> set[str]:
         cached.add(Role.LEARNER.value)
         if user.is_staff:  # type: ignore[attr-defined]
             cached.add(Role.STAFF.value)
-        user._lencana_roles = cached  # type: ignore[union-attr]
+        user._lencana_roles = cached  # type: ignore[union-attr,attr-defined]
     return cached
 
 

@@ -35,9 +35,7 @@ def user_create(
     return user
 
 
-def person_create(
-    *, user: User, nrp: str, name: str, rank: str, unit: Unit, function: str
-) -> Person:
+def person_create(*, user: User, nrp: str, name: str, rank: str, unit: Unit, function: str) -> Person:
     person = Person(user=user, nrp=nrp, name=name, rank=rank, unit=unit, function=function)
     person.full_clean(exclude=["user"])
     person.save()

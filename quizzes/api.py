@@ -20,7 +20,9 @@ from quizzes.models import Attempt, Question, Quiz
 
 class AnswerInputSerializer(serializers.Serializer):
     question = serializers.IntegerField(min_value=1)
-    choices = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=50)
+    choices = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, max_length=50
+    )
     text = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     value = serializers.DecimalField(required=False, max_digits=12, decimal_places=4)
 
@@ -32,7 +34,7 @@ class AnswerInputSerializer(serializers.Serializer):
 
 
 class AnswersInputSerializer(serializers.Serializer):
-    answers = AnswerInputSerializer(many=True, max_length=500)
+    answers = AnswerInputSerializer(many=True, max_length=500)  # type: ignore[call-arg]
 
 
 def _answers(request: Request, *, required: bool) -> list[services.Answer]:
@@ -107,9 +109,22 @@ class AttemptOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Attempt
         fields = [
-            "id", "quiz", "number", "status", "started_at", "deadline", "submitted_at",
-            "auto_submitted", "graded_at", "score", "max_score", "percent", "passed",
-            "questions", "answers", "feedback",
+            "id",
+            "quiz",
+            "number",
+            "status",
+            "started_at",
+            "deadline",
+            "submitted_at",
+            "auto_submitted",
+            "graded_at",
+            "score",
+            "max_score",
+            "percent",
+            "passed",
+            "questions",
+            "answers",
+            "feedback",
         ]
 
     def get_questions(self, attempt: Attempt) -> list[dict[str, Any]]:
@@ -130,7 +145,9 @@ def _attempt_of_requester(request: Request, attempt_id: int) -> Attempt:
 
 
 def _out(attempt_id: int, code: int = status.HTTP_200_OK) -> Response:
-    attempt = Attempt.objects.select_related("version", "quiz").prefetch_related("responses").get(pk=attempt_id)
+    attempt = (
+        Attempt.objects.select_related("version", "quiz").prefetch_related("responses").get(pk=attempt_id)
+    )
     return Response(AttemptOutputSerializer(attempt).data, status=code)
 
 
@@ -160,11 +177,11 @@ class AttemptAnswersApi(APIView):
 
 
 class AttemptSubmitApi(APIView):
-    class OutputSerializer(serializers.Serializer):
+    class SubmitOutputSerializer(serializers.Serializer):
         id = serializers.IntegerField()
         status = serializers.CharField()
 
-    @extend_schema(request=AnswersInputSerializer, responses={202: OutputSerializer})
+    @extend_schema(request=AnswersInputSerializer, responses={202: SubmitOutputSerializer})
     def post(self, request: Request, attempt_id: int) -> Response:
         attempt = _attempt_of_requester(request, attempt_id)
         attempt = services.attempt_submit(attempt=attempt, answers=_answers(request, required=False))
@@ -182,11 +199,23 @@ class ChoiceSerializer(serializers.Serializer):
 
 
 class QuestionSerializer(serializers.ModelSerializer):
-    choices = ChoiceSerializer(many=True, min_length=2, max_length=10)
+    choices = ChoiceSerializer(many=True, min_length=2, max_length=10)  # type: ignore[call-arg]
 
     class Meta:
         model = Question
-        fields = ["id", "quiz", "key", "order", "type", "text", "text_en", "explanation", "explanation_en", "points", "choices"]
+        fields = [
+            "id",
+            "quiz",
+            "key",
+            "order",
+            "type",
+            "text",
+            "text_en",
+            "explanation",
+            "explanation_en",
+            "points",
+            "choices",
+        ]
 
 
 class QuizSerializer(serializers.ModelSerializer):
@@ -194,7 +223,18 @@ class QuizSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Quiz
-        fields = ["id", "module", "slug", "title", "title_en", "pass_mark", "time_limit_seconds", "max_attempts", "review", "published_version"]
+        fields = [
+            "id",
+            "module",
+            "slug",
+            "title",
+            "title_en",
+            "pass_mark",
+            "time_limit_seconds",
+            "max_attempts",
+            "review",
+            "published_version",
+        ]
 
     def get_published_version(self, quiz: Quiz) -> int | None:
         return max((v.number for v in quiz.versions.all()), default=None)
@@ -217,7 +257,9 @@ class QuizAuthoringViewSet(viewsets.ModelViewSet):
     @action(detail=True, methods=["post"])
     def publish(self, request: Request, pk: int) -> Response:
         version = services.quiz_publish(quiz=self.get_object())
-        return Response({"quiz": version.quiz_id, "version": version.number, "published_at": version.published_at})
+        return Response(
+            {"quiz": version.quiz_id, "version": version.number, "published_at": version.published_at}
+        )
 
 
 class QuestionAuthoringViewSet(viewsets.ModelViewSet):
@@ -227,16 +269,25 @@ class QuestionAuthoringViewSet(viewsets.ModelViewSet):
     filterset_fields = ["quiz", "type"]
 
     def _save(self, request: Request, question: Question | None) -> Response:
-        serializer = self.get_serializer(question, data=request.data, partial=question is not None and request.method == "PATCH")
+        serializer = self.get_serializer(
+            question, data=request.data, partial=question is not None and request.method == "PATCH"
+        )
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         choices = data.pop("choices", None)
         if choices is None:  # a PATCH without choices keeps them
-            choices = [dict(c) for c in question.choices.values("text", "text_en", "is_correct")] if question else []
+            choices = (
+                [dict(c) for c in question.choices.values("text", "text_en", "is_correct")]
+                if question
+                else []
+            )
         quiz = data.pop("quiz", None) or question.quiz  # type: ignore[union-attr]
         saved = services.question_save(quiz=quiz, data=data, choices=choices, question=question)
         code = status.HTTP_201_CREATED if question is None else status.HTTP_200_OK
-        return Response(QuestionSerializer(Question.objects.prefetch_related("choices").get(pk=saved.pk)).data, status=code)
+        return Response(
+            QuestionSerializer(Question.objects.prefetch_related("choices").get(pk=saved.pk)).data,
+            status=code,
+        )
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self._save(request, None)

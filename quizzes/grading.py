@@ -68,9 +68,7 @@ def grade_question(spec: QuestionSpec, selected: Iterable[int] | None) -> Questi
     picked = frozenset(selected or ()) & spec.choice_ids
     fraction = _fraction_correct(spec, picked) if picked else Decimal(0)
     score = (spec.points * fraction).quantize(CENT, rounding=ROUND_HALF_UP)
-    return QuestionGrade(
-        question_id=spec.id, score=score, max_score=spec.points, correct=fraction == 1
-    )
+    return QuestionGrade(question_id=spec.id, score=score, max_score=spec.points, correct=fraction == 1)
 
 
 def grade_attempt(

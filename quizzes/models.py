@@ -87,9 +87,10 @@ class QuizVersion(models.Model):
 
     class Meta:
         ordering = ["quiz", "-number"]
-        constraints = [
-            models.UniqueConstraint(fields=["quiz", "number"], name="quiz_version_number_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["quiz", "number"], name="quiz_version_number_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.quiz} v{self.number}"
 
 
 class Attempt(models.Model):
@@ -129,7 +130,13 @@ class Attempt(models.Model):
                 name="one_open_attempt_per_quiz",
             ),
         ]
-        indexes = [models.Index(fields=["status", "deadline"]), models.Index(fields=["status", "submitted_at"])]
+        indexes = [
+            models.Index(fields=["status", "deadline"]),
+            models.Index(fields=["status", "submitted_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Attempt {self.pk} ({self.status})"
 
 
 class Response(models.Model):
@@ -149,3 +156,6 @@ class Response(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["attempt", "question_ref"], name="one_response_per_question")
         ]
+
+    def __str__(self) -> str:
+        return f"Response to {self.question_ref} in attempt {self.attempt_id}"

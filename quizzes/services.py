@@ -92,7 +92,9 @@ def question_save(
     *, quiz: Quiz, data: dict[str, Any], choices: list[dict[str, Any]], question: Question | None = None
 ) -> Question:
     """Create or replace a question with its choices (the whole set of choices is replaced)."""
-    _check_question_keys(data.get("type") or (question.type if question else ""), [bool(c.get("is_correct")) for c in choices])
+    _check_question_keys(
+        data.get("type") or (question.type if question else ""), [bool(c.get("is_correct")) for c in choices]
+    )
     if question is None:
         question = Question(quiz=quiz)
     for field, value in data.items():
@@ -101,7 +103,13 @@ def question_save(
     question.save()
     question.choices.all().delete()
     Choice.objects.bulk_create(
-        Choice(question=question, order=i, text=c["text"], text_en=c.get("text_en", ""), is_correct=bool(c.get("is_correct")))
+        Choice(
+            question=question,
+            order=i,
+            text=c["text"],
+            text_en=c.get("text_en", ""),
+            is_correct=bool(c.get("is_correct")),
+        )
         for i, c in enumerate(choices)
     )
     return question
@@ -121,12 +129,16 @@ def _is_past_deadline(attempt: Attempt, now: datetime) -> bool:
 def attempt_start(*, quiz: Quiz, person: Person) -> Attempt:
     version = quiz.versions.order_by("-number").first()
     if version is None or quiz.module.course.status != Course.Status.PUBLISHED:
-        raise ServiceError("This quiz is not open for attempts.", code="quiz_not_published", status=status.HTTP_409_CONFLICT)
+        raise ServiceError(
+            "This quiz is not open for attempts.", code="quiz_not_published", status=status.HTTP_409_CONFLICT
+        )
     now = timezone.now()
     with transaction.atomic():
         # Serialises one person's starts, so the attempt count below cannot race.
         Person.objects.select_for_update().get(pk=person.pk)
-        attempts = list(Attempt.objects.filter(person=person, quiz=quiz).only("id", "status", "deadline", "passed"))
+        attempts = list(
+            Attempt.objects.filter(person=person, quiz=quiz).only("id", "status", "deadline", "passed")
+        )
         for open_attempt in (a for a in attempts if a.status == Attempt.Status.IN_PROGRESS):
             if not _is_past_deadline(open_attempt, now):
                 raise ServiceError(
@@ -136,7 +148,9 @@ def attempt_start(*, quiz: Quiz, person: Person) -> Attempt:
                 )
             _submit_locked(Attempt.objects.select_for_update().get(pk=open_attempt.pk), now=now, auto=True)
         if any(a.passed for a in attempts):
-            raise ServiceError("You have already passed this quiz.", code="already_passed", status=status.HTTP_409_CONFLICT)
+            raise ServiceError(
+                "You have already passed this quiz.", code="already_passed", status=status.HTTP_409_CONFLICT
+            )
         if len(attempts) >= quiz.max_attempts:
             raise ServiceError(
                 f"All {quiz.max_attempts} attempts allowed for this quiz are used.",
@@ -164,14 +178,26 @@ def attempt_start(*, quiz: Quiz, person: Person) -> Attempt:
                     deadline=now + timedelta(seconds=quiz.time_limit_seconds),
                 )
         except IntegrityError as exc:
-            raise ServiceError("Another attempt was started at the same time.", code="attempt_in_progress", status=status.HTTP_409_CONFLICT) from exc
+            raise ServiceError(
+                "Another attempt was started at the same time.",
+                code="attempt_in_progress",
+                status=status.HTTP_409_CONFLICT,
+            ) from exc
 
 
 def _check_open(attempt: Attempt, now: datetime) -> None:
     if attempt.status != Attempt.Status.IN_PROGRESS:
-        raise ServiceError("This attempt is already submitted; answers can no longer change.", code="attempt_closed", status=status.HTTP_409_CONFLICT)
+        raise ServiceError(
+            "This attempt is already submitted; answers can no longer change.",
+            code="attempt_closed",
+            status=status.HTTP_409_CONFLICT,
+        )
     if _is_past_deadline(attempt, now):
-        raise ServiceError("The time for this attempt is over; answers can no longer change.", code="deadline_passed", status=status.HTTP_409_CONFLICT)
+        raise ServiceError(
+            "The time for this attempt is over; answers can no longer change.",
+            code="deadline_passed",
+            status=status.HTTP_409_CONFLICT,
+        )
 
 
 def _validated_choices(attempt: Attempt, answers: Sequence[Answer]) -> dict[int, list[int]]:
@@ -181,15 +207,21 @@ def _validated_choices(attempt: Attempt, answers: Sequence[Answer]) -> dict[int,
     result: dict[int, list[int]] = {}
     for answer in answers:
         if answer.question not in layout:
-            raise ServiceError(f"Question {answer.question} is not part of this attempt.", code="unknown_question")
+            raise ServiceError(
+                f"Question {answer.question} is not part of this attempt.", code="unknown_question"
+            )
         if answer.question in result:
             raise ServiceError(f"Question {answer.question} is answered twice.", code="duplicate_answer")
         if answer.choices is None:
-            raise ServiceError(f"Question {answer.question} is answered with `choices`.", code="choices_required")
+            raise ServiceError(
+                f"Question {answer.question} is answered with `choices`.", code="choices_required"
+            )
         chosen = list(dict.fromkeys(answer.choices))
         foreign = [c for c in chosen if c not in layout[answer.question]]
         if foreign:
-            raise ServiceError(f"Choices {foreign} do not belong to question {answer.question}.", code="unknown_choice")
+            raise ServiceError(
+                f"Choices {foreign} do not belong to question {answer.question}.", code="unknown_choice"
+            )
         if types[answer.question] != grading.MULTIPLE and len(chosen) > 1:
             raise ServiceError(f"Question {answer.question} takes one choice.", code="too_many_choices")
         result[answer.question] = chosen
@@ -203,7 +235,9 @@ def _save_locked(attempt: Attempt, answers: Sequence[Answer], now: datetime) -> 
     for question_id, chosen in validated.items():
         response = existing.get(question_id)
         if response is None:
-            to_create.append(Response(attempt=attempt, question_ref=question_id, choices=chosen, saved_at=now))
+            to_create.append(
+                Response(attempt=attempt, question_ref=question_id, choices=chosen, saved_at=now)
+            )
         else:
             response.choices, response.saved_at = chosen, now
             to_update.append(response)
@@ -266,7 +300,11 @@ def attempt_grade(*, attempt_id: int) -> Attempt:
         if attempt.status != Attempt.Status.SUBMITTED:
             return attempt
         in_attempt = {item["question"] for item in attempt.layout}
-        specs = [grading.QuestionSpec.from_spec(q) for q in attempt.version.spec["questions"] if q["id"] in in_attempt]
+        specs = [
+            grading.QuestionSpec.from_spec(q)
+            for q in attempt.version.spec["questions"]
+            if q["id"] in in_attempt
+        ]
         responses = list(attempt.responses.all())
         result = grading.grade_attempt(
             specs, {r.question_ref: r.choices for r in responses}, pass_mark=attempt.version.spec["pass_mark"]
@@ -304,8 +342,9 @@ def attempts_sweep(*, now: datetime | None = None) -> SweepResult:
     longer than LENCANA_REQUEUE_AFTER_SECONDS (a lost or unacknowledged message)."""
     now = now or timezone.now()
     overdue = list(
-        Attempt.objects.filter(status=Attempt.Status.IN_PROGRESS, deadline__lt=now - _grace())
-        .values_list("pk", flat=True)[:SWEEP_BATCH]
+        Attempt.objects.filter(status=Attempt.Status.IN_PROGRESS, deadline__lt=now - _grace()).values_list(
+            "pk", flat=True
+        )[:SWEEP_BATCH]
     )
     for attempt_id in overdue:
         with transaction.atomic():

@@ -23,7 +23,9 @@ def person(
     *, roles: tuple[str, ...] = ("learner",), unit: Unit | None = None, function: str = "lantas", **extra: Any
 ) -> Person:
     n = next(_seq)
-    user = user_create(username=f"user{n}", password=PASSWORD, roles=list(roles), is_staff=extra.pop("is_staff", False))
+    user = user_create(
+        username=f"user{n}", password=PASSWORD, roles=list(roles), is_staff=extra.pop("is_staff", False)
+    )
     return person_create(
         user=user,
         nrp=extra.pop("nrp", f"{90000000 + n}"),
@@ -38,7 +40,9 @@ def choice(text: str, correct: bool = False) -> dict[str, Any]:
     return {"text": text, "text_en": text, "is_correct": correct}
 
 
-def course_data(*, slug: str = "test-course", quizzes: int = 2, time_limit: int = 600, max_attempts: int = 3) -> dict:
+def course_data(
+    *, slug: str = "test-course", quizzes: int = 2, time_limit: int = 600, max_attempts: int = 3
+) -> dict:
     """A small course: each quiz has one single, one multiple and one true/false question."""
     modules = []
     for i in range(1, quizzes + 1):
@@ -56,19 +60,39 @@ def course_data(*, slug: str = "test-course", quizzes: int = 2, time_limit: int 
                     "max_attempts": max_attempts,
                     "review": "full",
                     "questions": [
-                        {"key": f"q{i}-single", "type": "single", "text": "Satu?", "points": 2,
-                         "choices": [choice("A", True), choice("B"), choice("C")]},
-                        {"key": f"q{i}-multi", "type": "multiple", "text": "Banyak?", "points": 2,
-                         "choices": [choice("A", True), choice("B", True), choice("C"), choice("D")]},
-                        {"key": f"q{i}-tf", "type": "true_false", "text": "Benar?", "points": 1,
-                         "choices": [choice("Benar", True), choice("Salah")]},
+                        {
+                            "key": f"q{i}-single",
+                            "type": "single",
+                            "text": "Satu?",
+                            "points": 2,
+                            "choices": [choice("A", True), choice("B"), choice("C")],
+                        },
+                        {
+                            "key": f"q{i}-multi",
+                            "type": "multiple",
+                            "text": "Banyak?",
+                            "points": 2,
+                            "choices": [choice("A", True), choice("B", True), choice("C"), choice("D")],
+                        },
+                        {
+                            "key": f"q{i}-tf",
+                            "type": "true_false",
+                            "text": "Benar?",
+                            "points": 1,
+                            "choices": [choice("Benar", True), choice("Salah")],
+                        },
                     ],
                 },
             }
         )
     return {
-        "course": {"slug": slug, "title": "Kursus Uji", "title_en": "Test course",
-                   "required_functions": ["lantas", "spkt"], "certificate_validity_days": 365},
+        "course": {
+            "slug": slug,
+            "title": "Kursus Uji",
+            "title_en": "Test course",
+            "required_functions": ["lantas", "spkt"],
+            "certificate_validity_days": 365,
+        },
         "modules": modules,
     }
 

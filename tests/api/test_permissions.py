@@ -57,8 +57,14 @@ def world(course, learner):
         "hr": factories.person(roles=("hr",)),
         "staff": factories.person(roles=(), is_staff=True),
     }
-    ids = {"quiz": quiz.pk, "attempt": attempt.pk, "certificate": certificate.pk, "code": certificate.code,
-           "nrp": learner.nrp, "course": course.pk}
+    ids = {
+        "quiz": quiz.pk,
+        "attempt": attempt.pk,
+        "certificate": certificate.pk,
+        "code": certificate.code,
+        "nrp": learner.nrp,
+        "course": course.pk,
+    }
     return people, ids
 
 

@@ -27,9 +27,27 @@ class Worker:
         env = {**os.environ, "DATABASE_URL": test_database_url(), "LENCANA_TEST_MARKERS": str(marker_dir)}
         module = "tests.integration.slow_worker" if slow else "celery"
         self.process = subprocess.Popen(
-            [sys.executable, "-m", module, "-A", "config", "worker", "--pool", "solo", "--loglevel", "INFO",
-             "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"test-{time.time_ns()}@%h"],
-            cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                module,
+                "-A",
+                "config",
+                "worker",
+                "--pool",
+                "solo",
+                "--loglevel",
+                "INFO",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "-n",
+                f"test-{time.time_ns()}@%h",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log.open("ab"),
+            stderr=subprocess.STDOUT,
         )
         self._wait_ready()
 

@@ -62,15 +62,22 @@ def test_first_login_to_verified_certificate_and_hr_csv(start_worker, settings):
     attempt_ids = [take_quiz(learner, quiz_id)["id"] for quiz_id in quiz_ids]
     for attempt_id in attempt_ids:
         graded = wait_for(
-            lambda a=attempt_id: (r := learner.get(f"/api/v1/attempts/{a}/").json())["status"] == "graded" and r,
+            lambda a=attempt_id: (
+                (r := learner.get(f"/api/v1/attempts/{a}/").json())["status"] == "graded" and r
+            ),
             what=f"attempt {attempt_id} graded",
         )
         assert graded["passed"] is True and graded["percent"] == "100.00"
 
-    mine = wait_for(lambda: learner.get("/api/v1/me/certificates/").json()["results"], what="certificate issued")
+    mine = wait_for(
+        lambda: learner.get("/api/v1/me/certificates/").json()["results"], what="certificate issued"
+    )
     certificate = mine[0]
     assert certificate["status"] == "valid" and certificate["holder"]["nrp"] == "87050123"
-    pdf = wait_for(lambda: (r := learner.get(f"/api/v1/certificates/{certificate['id']}/pdf/")).status_code == 200 and r, what="pdf")
+    pdf = wait_for(
+        lambda: (r := learner.get(f"/api/v1/certificates/{certificate['id']}/pdf/")).status_code == 200 and r,
+        what="pdf",
+    )
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
 
     credential = learner.get(f"/api/v1/certificates/{certificate['id']}/credential/").json()
@@ -114,8 +121,16 @@ def test_killing_the_worker_mid_grading_loses_nothing_and_grades_once(start_work
 
     start_worker()
     attempts_sweep()  # what the periodic sweep does: queue again what was left `submitted`
-    wait_for(lambda: not Attempt.objects.exclude(status=Attempt.Status.GRADED).exists(), timeout=90, what="all graded")
-    wait_for(lambda: Certificate.objects.filter(rendered_at__isnull=False).count() == len(learners), timeout=60, what="certificates")
+    wait_for(
+        lambda: not Attempt.objects.exclude(status=Attempt.Status.GRADED).exists(),
+        timeout=90,
+        what="all graded",
+    )
+    wait_for(
+        lambda: Certificate.objects.filter(rendered_at__isnull=False).count() == len(learners),
+        timeout=60,
+        what="certificates",
+    )
 
     graded_at = dict(Attempt.objects.values_list("pk", "graded_at"))
     # Duplicate deliveries and another sweep change nothing.

@@ -8,7 +8,13 @@ from quizzes.grading import MULTIPLE, SINGLE, TRUE_FALSE, QuestionSpec, grade_at
 
 
 def spec(type_: str, choices: int, correct: set[int], points: int = 1) -> QuestionSpec:
-    return QuestionSpec(id=1, type=type_, points=Decimal(points), choice_ids=frozenset(range(1, choices + 1)), correct_ids=frozenset(correct))
+    return QuestionSpec(
+        id=1,
+        type=type_,
+        points=Decimal(points),
+        choice_ids=frozenset(range(1, choices + 1)),
+        correct_ids=frozenset(correct),
+    )
 
 
 @pytest.mark.parametrize(
@@ -56,18 +62,42 @@ def test_unknown_question_type_is_an_error():
 
 def test_attempt_percent_and_pass_mark():
     questions = [
-        QuestionSpec(id=1, type=SINGLE, points=Decimal(2), choice_ids=frozenset({1, 2}), correct_ids=frozenset({1})),
-        QuestionSpec(id=2, type=MULTIPLE, points=Decimal(2), choice_ids=frozenset({3, 4, 5}), correct_ids=frozenset({3, 4})),
-        QuestionSpec(id=3, type=TRUE_FALSE, points=Decimal(1), choice_ids=frozenset({6, 7}), correct_ids=frozenset({7})),
+        QuestionSpec(
+            id=1, type=SINGLE, points=Decimal(2), choice_ids=frozenset({1, 2}), correct_ids=frozenset({1})
+        ),
+        QuestionSpec(
+            id=2,
+            type=MULTIPLE,
+            points=Decimal(2),
+            choice_ids=frozenset({3, 4, 5}),
+            correct_ids=frozenset({3, 4}),
+        ),
+        QuestionSpec(
+            id=3, type=TRUE_FALSE, points=Decimal(1), choice_ids=frozenset({6, 7}), correct_ids=frozenset({7})
+        ),
     ]
     result = grade_attempt(questions, {1: [1], 2: [3]}, pass_mark=70)
-    assert (result.score, result.max_score, result.percent, result.passed) == (Decimal(3), Decimal(5), Decimal("60.00"), False)
+    assert (result.score, result.max_score, result.percent, result.passed) == (
+        Decimal(3),
+        Decimal(5),
+        Decimal("60.00"),
+        False,
+    )
     result = grade_attempt(questions, {1: [1], 2: [3, 4], 3: [6]}, pass_mark=70)
     assert (result.percent, result.passed) == (Decimal("80.00"), True)
 
 
 def test_exactly_the_pass_mark_passes():
-    q = [QuestionSpec(id=i, type=SINGLE, points=Decimal(1), choice_ids=frozenset({i * 10, i * 10 + 1}), correct_ids=frozenset({i * 10})) for i in range(10)]
+    q = [
+        QuestionSpec(
+            id=i,
+            type=SINGLE,
+            points=Decimal(1),
+            choice_ids=frozenset({i * 10, i * 10 + 1}),
+            correct_ids=frozenset({i * 10}),
+        )
+        for i in range(10)
+    ]
     result = grade_attempt(q, {i: [i * 10] for i in range(7)}, pass_mark=70)
     assert result.percent == Decimal("70.00") and result.passed
 
@@ -82,8 +112,10 @@ def question_and_response(draw):
     else:
         correct = {draw(st.sampled_from(ids))}
     points = draw(st.integers(1, 10))
-    selected = draw(st.lists(st.sampled_from(ids + [99, 100]), max_size=n + 2))
-    q = QuestionSpec(id=1, type=type_, points=Decimal(points), choice_ids=frozenset(ids), correct_ids=frozenset(correct))
+    selected = draw(st.lists(st.sampled_from([*ids, 99, 100]), max_size=n + 2))
+    q = QuestionSpec(
+        id=1, type=type_, points=Decimal(points), choice_ids=frozenset(ids), correct_ids=frozenset(correct)
+    )
     return q, selected
 
 
@@ -110,7 +142,10 @@ def test_order_and_repetition_of_choices_never_matter(case, rnd):
 
 @given(st.lists(question_and_response(), min_size=1, max_size=6))
 def test_attempt_score_is_the_sum_and_percent_is_bounded(cases):
-    questions = [QuestionSpec(id=i, type=q.type, points=q.points, choice_ids=q.choice_ids, correct_ids=q.correct_ids) for i, (q, _) in enumerate(cases)]
+    questions = [
+        QuestionSpec(id=i, type=q.type, points=q.points, choice_ids=q.choice_ids, correct_ids=q.correct_ids)
+        for i, (q, _) in enumerate(cases)
+    ]
     responses = {i: sel for i, (_, sel) in enumerate(cases)}
     result = grade_attempt(questions, responses, pass_mark=70)
     assert result.score == sum(g.score for g in result.questions)

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 def first_quiz(course) -> Quiz:
-    return Quiz.objects.filter(module__course=course).order_by("id").first()
+    return Quiz.objects.filter(module__course=course).order_by("id")[0]
 
 
 def answers_for(attempt: Attempt, *, correct: bool = True) -> list[Answer]:
@@ -30,7 +30,9 @@ def test_start_fixes_questions_and_a_server_deadline(course, learner):
     attempt = services.attempt_start(quiz=quiz, person=learner)
     assert attempt.status == Attempt.Status.IN_PROGRESS
     assert attempt.deadline == attempt.started_at + timedelta(seconds=quiz.time_limit_seconds)
-    assert sorted(i["question"] for i in attempt.layout) == sorted(q["id"] for q in attempt.version.spec["questions"])
+    assert sorted(i["question"] for i in attempt.layout) == sorted(
+        q["id"] for q in attempt.version.spec["questions"]
+    )
 
 
 def test_a_second_start_while_one_is_open_is_refused(course, learner):
@@ -82,7 +84,10 @@ def test_single_choice_takes_one_choice(course, learner):
     attempt = services.attempt_start(quiz=first_quiz(course), person=learner)
     single = next(q for q in attempt.version.spec["questions"] if q["type"] == "single")
     with pytest.raises(ServiceError) as err:
-        services.attempt_save_answers(attempt=attempt, answers=[Answer(question=single["id"], choices=tuple(c["id"] for c in single["choices"][:2]))])
+        services.attempt_save_answers(
+            attempt=attempt,
+            answers=[Answer(question=single["id"], choices=tuple(c["id"] for c in single["choices"][:2]))],
+        )
     assert err.value.code == "too_many_choices"
 
 
@@ -104,7 +109,9 @@ def test_answers_after_submit_are_rejected(course, learner):
     assert err.value.code == "attempt_closed"
 
 
-def test_submit_queues_grading_after_commit_and_twice_is_harmless(course, learner, django_capture_on_commit_callbacks):
+def test_submit_queues_grading_after_commit_and_twice_is_harmless(
+    course, learner, django_capture_on_commit_callbacks
+):
     attempt = services.attempt_start(quiz=first_quiz(course), person=learner)
     with mock.patch("quizzes.tasks.grade_attempt_task.delay") as delay:
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
@@ -139,12 +146,17 @@ def test_a_failed_attempt_queues_no_certificate(course, learner, django_capture_
     issue.assert_not_called()
 
 
-def test_sweep_submits_overdue_attempts_and_grades_answers_saved_in_time(course, learner, django_capture_on_commit_callbacks, settings):
+def test_sweep_submits_overdue_attempts_and_grades_answers_saved_in_time(
+    course, learner, django_capture_on_commit_callbacks, settings
+):
     settings.LENCANA_ATTEMPT_GRACE_SECONDS = 0
     attempt = services.attempt_start(quiz=first_quiz(course), person=learner)
     services.attempt_save_answers(attempt=attempt, answers=answers_for(attempt))
     Attempt.objects.filter(pk=attempt.pk).update(deadline=timezone.now() - timedelta(seconds=1))
-    with mock.patch("quizzes.tasks.grade_attempt_task.delay") as delay, mock.patch("certificates.tasks.issue_certificate_task.delay"):
+    with (
+        mock.patch("quizzes.tasks.grade_attempt_task.delay") as delay,
+        mock.patch("certificates.tasks.issue_certificate_task.delay"),
+    ):
         with django_capture_on_commit_callbacks(execute=True):
             result = services.attempts_sweep()
         delay.assert_called_once_with(attempt.pk)
@@ -153,7 +165,9 @@ def test_sweep_submits_overdue_attempts_and_grades_answers_saved_in_time(course,
     assert graded.auto_submitted and graded.passed
 
 
-def test_sweep_requeues_attempts_left_submitted(course, learner, django_capture_on_commit_callbacks, settings):
+def test_sweep_requeues_attempts_left_submitted(
+    course, learner, django_capture_on_commit_callbacks, settings
+):
     settings.LENCANA_REQUEUE_AFTER_SECONDS = 60
     attempt = services.attempt_start(quiz=first_quiz(course), person=learner)
     with mock.patch("quizzes.tasks.grade_attempt_task.delay") as delay:

@@ -15,4 +15,6 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         course = course_import(data=json.loads(CONTENT.read_text(encoding="utf-8")))
         quizzes = sum(m.quizzes.count() for m in course.modules.all())
-        self.stdout.write(f"Course {course.pk} '{course.title}': {course.modules.count()} modules, {quizzes} quizzes.")
+        self.stdout.write(
+            f"Course {course.pk} '{course.title}': {course.modules.count()} modules, {quizzes} quizzes."
+        )

@@ -1,0 +1,133 @@
+"""The learner's flow over HTTP: bad input is a clear 4xx and changes nothing."""
+
+import pytest
+
+from quizzes.models import Attempt, Quiz, Response
+from tests import factories
+from tests.conftest import client_for
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def started(course, learner):
+    quiz = Quiz.objects.filter(module__course=course).order_by("id")[0]
+    client = client_for(learner)
+    response = client.post(f"/api/v1/quizzes/{quiz.pk}/attempts/")
+    assert response.status_code == 201
+    return client, response.json()
+
+
+def test_start_returns_questions_without_keys(started):
+    _, body = started
+    assert body["status"] == "in_progress" and body["deadline"].endswith("+07:00")
+    question = body["questions"][0]
+    assert set(question) >= {"id", "type", "text", "choices"}
+    assert set(question["choices"][0]) == {"id", "text", "text_en"}
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "not json",
+        {"answers": "nope"},
+        {"answers": [{"question": "x", "choices": [1]}]},
+        {"answers": [{"question": 1}]},
+        {"answers": [{"question": 1, "choices": [1], "text": "both"}]},
+        {"answers": [{"question": 1, "choices": "1"}]},
+    ],
+)
+def test_malformed_answers_are_400(started, payload):
+    client, body = started
+    kwargs = (
+        {"data": payload, "content_type": "application/json"}
+        if isinstance(payload, str)
+        else {"data": payload, "format": "json"}
+    )
+    response = client.patch(f"/api/v1/attempts/{body['id']}/answers/", **kwargs)
+    assert response.status_code == 400
+    assert response.json()
+    assert not Response.objects.exists()
+
+
+def test_foreign_question_and_choice_ids_are_400(started):
+    client, body = started
+    other = Quiz.objects.exclude(pk=Attempt.objects.get(pk=body["id"]).quiz_id)[0].questions.first()
+    for answer in (
+        {"question": other.pk, "choices": [other.choices.first().pk]},
+        {"question": body["questions"][0]["id"], "choices": [other.choices.first().pk]},
+    ):
+        response = client.patch(
+            f"/api/v1/attempts/{body['id']}/answers/", {"answers": [answer]}, format="json"
+        )
+        assert response.status_code == 400 and response.json()["code"] in {
+            "unknown_question",
+            "unknown_choice",
+        }
+    assert not Response.objects.exists()
+
+
+def test_another_persons_attempt_is_404(started):
+    _, body = started
+    stranger = client_for(factories.person())
+    assert stranger.get(f"/api/v1/attempts/{body['id']}/").status_code == 404
+    assert stranger.post(f"/api/v1/attempts/{body['id']}/submit/").status_code == 404
+    answers = {"answers": [{"question": body["questions"][0]["id"], "choices": []}]}
+    assert (
+        stranger.patch(f"/api/v1/attempts/{body['id']}/answers/", answers, format="json").status_code == 404
+    )
+    assert Attempt.objects.get(pk=body["id"]).status == "in_progress"
+
+
+def test_submit_twice_returns_the_current_status_and_answers_after_submit_are_409(started):
+    client, body = started
+    url = f"/api/v1/attempts/{body['id']}/"
+    assert client.post(url + "submit/").json() == {"id": body["id"], "status": "submitted"}
+    again = client.post(url + "submit/")
+    assert again.status_code == 202 and again.json()["status"] == "submitted"
+    late = client.patch(
+        url + "answers/",
+        {"answers": [{"question": body["questions"][0]["id"], "choices": []}]},
+        format="json",
+    )
+    assert late.status_code == 409 and late.json()["code"] == "attempt_closed"
+
+
+def test_a_second_start_is_409_with_a_reason(started, course):
+    client, body = started
+    quiz_id = Attempt.objects.get(pk=body["id"]).quiz_id
+    response = client.post(f"/api/v1/quizzes/{quiz_id}/attempts/")
+    assert response.status_code == 409 and response.json()["code"] == "attempt_in_progress"
+
+
+def test_a_user_without_personnel_profile_cannot_start(course, django_user_model, api):
+    user = django_user_model.objects.create_user(username="nobody", password="x")
+    api.force_authenticate(user=user)
+    quiz = Quiz.objects.filter(module__course=course)[0]
+    response = api.post(f"/api/v1/quizzes/{quiz.pk}/attempts/")
+    assert response.status_code == 403 and response.json()["code"] == "no_person"
+
+
+def test_unknown_verification_code_is_404(api, db):
+    assert api.get("/api/v1/verify/LNC-AAAA-AAAA-AAAA-AAAA/").status_code == 404
+    assert api.get("/verify/LNC-AAAA-AAAA-AAAA-AAAA/").status_code == 404
+
+
+def test_course_list_shows_progress_in_a_fixed_number_of_queries(
+    course, learner, django_assert_max_num_queries
+):
+    factories.course(slug="another")
+    client = client_for(learner)
+    with django_assert_max_num_queries(6):
+        body = client.get("/api/v1/courses/").json()
+    assert body["count"] == 2
+    progress = body["results"][0]["progress"]
+    assert progress["quizzes"] == 2 and progress["quizzes_passed"] == 0 and body["results"][0]["required"]
+
+
+def test_course_detail_is_ordered_and_prefetched(course, learner, django_assert_max_num_queries):
+    client = client_for(learner)
+    with django_assert_max_num_queries(6):
+        body = client.get(f"/api/v1/courses/{course.pk}/").json()
+    assert [m["order"] for m in body["modules"]] == [1, 2]
+    assert body["modules"][0]["lessons"][0]["body"] and body["modules"][0]["quizzes"][0]["id"]

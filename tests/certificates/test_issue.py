@@ -1,0 +1,100 @@
+from datetime import timedelta
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from certificates import credentials, keys, services
+from certificates.models import Certificate
+from quizzes import services as quiz_services
+from quizzes.models import Quiz
+
+pytestmark = pytest.mark.django_db
+
+
+def pass_every_quiz(person, course) -> None:
+    for quiz in Quiz.objects.filter(module__course=course):
+        attempt = quiz_services.attempt_start(quiz=quiz, person=person)
+        answers = [
+            quiz_services.Answer(
+                question=q["id"], choices=tuple(c["id"] for c in q["choices"] if c["is_correct"])
+            )
+            for q in attempt.version.spec["questions"]
+        ]
+        quiz_services.attempt_submit(attempt=attempt, answers=answers)
+        quiz_services.attempt_grade(attempt_id=attempt.pk)
+
+
+def test_no_certificate_until_every_quiz_is_passed(course, learner):
+    first = Quiz.objects.filter(module__course=course).order_by("id")[0]
+    attempt = quiz_services.attempt_start(quiz=first, person=learner)
+    quiz_services.attempt_submit(attempt=attempt)
+    quiz_services.attempt_grade(attempt_id=attempt.pk)
+    assert services.certificate_issue(person_id=learner.pk, course_id=course.pk) is None
+    assert not Certificate.objects.exists()
+
+
+def test_issuing_twice_issues_once(course, learner):
+    pass_every_quiz(learner, course)
+    first = services.certificate_issue(person_id=learner.pk, course_id=course.pk)
+    second = services.certificate_issue(person_id=learner.pk, course_id=course.pk)
+    assert first is not None and first == second
+    assert Certificate.objects.filter(holder=learner, course=course).count() == 1
+    assert first.expires_at == first.issued_at + timedelta(days=365)
+
+
+def test_the_database_allows_one_valid_certificate_per_person_and_course(course, learner):
+    now = timezone.now()
+    Certificate.objects.create(holder=learner, course=course, issued_at=now)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Certificate.objects.create(holder=learner, course=course, issued_at=now)
+    Certificate.objects.create(
+        holder=learner, course=course, issued_at=now, status=Certificate.Status.REVOKED
+    )
+
+
+def test_an_expired_certificate_is_replaced_by_a_new_cycle(course, learner):
+    pass_every_quiz(learner, course)
+    old = services.certificate_issue(person_id=learner.pk, course_id=course.pk)
+    Certificate.objects.filter(pk=old.pk).update(expires_at=timezone.now() - timedelta(days=1))
+    new = services.certificate_issue(person_id=learner.pk, course_id=course.pk)
+    old.refresh_from_db()
+    assert new.pk != old.pk and old.status == Certificate.Status.EXPIRED
+
+
+def test_render_makes_a_pdf_and_a_credential_that_verifies(course, learner):
+    pass_every_quiz(learner, course)
+    certificate = services.certificate_issue(person_id=learner.pk, course_id=course.pk)
+    services.certificate_render(certificate_id=certificate.pk)
+    certificate.refresh_from_db()
+    assert bytes(certificate.pdf).startswith(b"%PDF")
+    credential = certificate.credential
+    assert credential["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
+    assert credential["id"].endswith(f"/verify/{certificate.code}/")
+    assert credentials.verify_credential(credential, public_key=keys.signing_key().public_key())
+    credential["credentialSubject"]["achievement"]["name"] = "Something else"
+    assert not credentials.verify_credential(credential, public_key=keys.signing_key().public_key())
+
+
+def test_verification_codes_are_unique_and_unguessable():
+    codes = {Certificate._meta.get_field("code").default() for _ in range(2000)}
+    assert len(codes) == 2000
+    assert all(len(c) == 23 and c.startswith("LNC-") for c in codes)
+
+
+def test_sweep_requeues_passes_without_a_certificate(course, learner, settings, monkeypatch):
+    settings.LENCANA_REQUEUE_AFTER_SECONDS = 0
+    pass_every_quiz(learner, course)
+    sent = []
+    monkeypatch.setattr("certificates.tasks.issue_certificate_task.delay", lambda *a: sent.append(a))
+    assert services.certificates_sweep(now=timezone.now() + timedelta(seconds=1)) == [(learner.pk, course.pk)]
+    assert sent == [(learner.pk, course.pk)]
+    services.certificate_issue(person_id=learner.pk, course_id=course.pk)
+    assert services.certificates_sweep(now=timezone.now() + timedelta(seconds=1)) == []
+
+
+def test_revoked_certificates_read_as_revoked(course, learner):
+    certificate = Certificate.objects.create(holder=learner, course=course, issued_at=timezone.now())
+    services.certificate_revoke(certificate=certificate, reason="Data keliru")
+    certificate.refresh_from_db()
+    assert certificate.current_status == Certificate.Status.REVOKED

@@ -1,0 +1,52 @@
+import pytest
+
+from quizzes.models import Quiz
+from tests.conftest import client_for
+
+pytestmark = pytest.mark.django_db
+
+
+def test_instructor_writes_a_question_with_keys_and_publishes(course, instructor, learner):
+    client = client_for(instructor)
+    quiz = Quiz.objects.filter(module__course=course).order_by("id")[0]
+    created = client.post(
+        "/api/v1/authoring/questions/",
+        {
+            "quiz": quiz.pk,
+            "key": "baru",
+            "type": "true_false",
+            "text": "3S adalah senyum, sapa, salam.",
+            "choices": [{"text": "Benar", "is_correct": True}, {"text": "Salah", "is_correct": False}],
+        },
+        format="json",
+    )
+    assert created.status_code == 201, created.content
+    keys = client.get(f"/api/v1/authoring/quizzes/{quiz.pk}/questions/").json()
+    assert any(c["is_correct"] for q in keys for c in q["choices"])
+    published = client.post(f"/api/v1/authoring/quizzes/{quiz.pk}/publish/")
+    assert published.status_code == 200 and published.json()["version"] == 2
+    attempt = client_for(learner).post(f"/api/v1/quizzes/{quiz.pk}/attempts/").json()
+    assert len(attempt["questions"]) == 4
+
+
+def test_a_question_with_a_bad_key_is_rejected(course, instructor):
+    quiz = Quiz.objects.filter(module__course=course)[0]
+    response = client_for(instructor).post(
+        "/api/v1/authoring/questions/",
+        {
+            "quiz": quiz.pk,
+            "key": "salah",
+            "type": "single",
+            "text": "?",
+            "choices": [{"text": "A", "is_correct": True}, {"text": "B", "is_correct": True}],
+        },
+        format="json",
+    )
+    assert response.status_code == 400 and response.json()["code"] == "bad_key"
+
+
+def test_deleting_a_quiz_with_attempts_is_409(course, instructor, learner):
+    quiz = Quiz.objects.filter(module__course=course)[0]
+    client_for(learner).post(f"/api/v1/quizzes/{quiz.pk}/attempts/")
+    response = client_for(instructor).delete(f"/api/v1/authoring/quizzes/{quiz.pk}/")
+    assert response.status_code == 409 and Quiz.objects.filter(pk=quiz.pk).exists()
