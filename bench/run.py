@@ -28,6 +28,7 @@ from certificates.models import Certificate  # noqa: E402
 from quizzes import services  # noqa: E402
 from quizzes.models import Attempt, Quiz  # noqa: E402
 from tests import factories  # noqa: E402
+from tests.integration.conftest import worker_command  # noqa: E402
 
 N = int(os.environ.get("BENCH_N", "20"))
 
@@ -110,21 +111,7 @@ def main() -> None:
     inline_grade, inline_cert = inline_baseline()
     log = open(ROOT / "var" / "bench-worker.log", "ab")  # noqa: SIM115
     worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool",
-            "solo",
-            "--loglevel",
-            "WARNING",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
+        worker_command(loglevel="WARNING"),
         cwd=ROOT,
         stdout=log,
         stderr=subprocess.STDOUT,

@@ -1,9 +1,11 @@
+from collections.abc import Sequence
+
 from django.contrib import admin
 from django.http import HttpRequest, JsonResponse
 from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
-from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from certificates import api as certificates_api
@@ -11,14 +13,19 @@ from courses import api as courses_api
 from quizzes import api as quizzes_api
 
 
-class TokenApi(TokenObtainPairView):
-    throttle_classes = [ScopedRateThrottle]
+class _AuthThrottled:
+    """Sign-in endpoints are throttled per client, against password guessing."""
+
+    throttle_classes: Sequence[type[BaseThrottle]] = [ScopedRateThrottle]
     throttle_scope = "auth"
 
 
-class TokenRefreshApi(TokenRefreshView):
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "auth"
+class TokenApi(_AuthThrottled, TokenObtainPairView):
+    pass
+
+
+class TokenRefreshApi(_AuthThrottled, TokenRefreshView):
+    pass
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

@@ -15,6 +15,8 @@ from people.models import Function
 from people.permissions import IsInstructor
 from people.selectors import person_for_user
 
+COURSE_TEXT_FIELDS = ["id", "slug", "title", "title_en", "description", "description_en"]
+
 
 class CourseListApi(ListAPIView):
     class CourseListOutputSerializer(serializers.ModelSerializer):
@@ -23,16 +25,7 @@ class CourseListApi(ListAPIView):
 
         class Meta:
             model = Course
-            fields = [
-                "id",
-                "slug",
-                "title",
-                "title_en",
-                "description",
-                "description_en",
-                "required",
-                "progress",
-            ]
+            fields = [*COURSE_TEXT_FIELDS, "required", "progress"]
 
         def get_required(self, course: Course) -> bool:
             person = self.context["person"]
@@ -93,12 +86,7 @@ class CourseDetailOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Course
         fields = [
-            "id",
-            "slug",
-            "title",
-            "title_en",
-            "description",
-            "description_en",
+            *COURSE_TEXT_FIELDS,
             "required_for",
             "certificate_validity_days",
             "due_date",
@@ -133,12 +121,7 @@ class CourseAuthoringSerializer(serializers.ModelSerializer):
     class Meta:
         model = Course
         fields = [
-            "id",
-            "slug",
-            "title",
-            "title_en",
-            "description",
-            "description_en",
+            *COURSE_TEXT_FIELDS,
             "status",
             "required_functions",
             "certificate_validity_days",

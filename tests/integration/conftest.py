@@ -21,29 +21,21 @@ def test_database_url() -> str:
     return f"postgres://{auth}@{s['HOST'] or 'localhost'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
+def worker_command(module: str = "celery", loglevel: str = "INFO") -> list[str]:
+    """A one-process Celery worker; `module` may wrap Celery (see slow_worker)."""
+    return [
+        sys.executable, "-m", module, "-A", "config", "worker", "--pool", "solo", "--loglevel", loglevel,
+        "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"w{time.time_ns()}@%h",
+    ]  # fmt: skip
+
+
 class Worker:
     def __init__(self, log: Path, marker_dir: Path, slow: bool):
         self.log = log
         env = {**os.environ, "DATABASE_URL": test_database_url(), "LENCANA_TEST_MARKERS": str(marker_dir)}
         module = "tests.integration.slow_worker" if slow else "celery"
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                module,
-                "-A",
-                "config",
-                "worker",
-                "--pool",
-                "solo",
-                "--loglevel",
-                "INFO",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "-n",
-                f"test-{time.time_ns()}@%h",
-            ],
+            worker_command(module),
             cwd=ROOT,
             env=env,
             stdout=log.open("ab"),
