@@ -21,7 +21,7 @@ from certificates import keys, selectors, services
 from certificates.models import Certificate
 from courses.models import Course
 from people.models import Unit
-from people.permissions import IsHR, is_hr_or_staff
+from people.permissions import IsHR, IsStaff, is_hr_or_staff
 from people.selectors import person_for_user, person_get_by_nrp
 from quizzes.selectors import attempts_of_person
 
@@ -87,6 +87,23 @@ class CertificateCredentialApi(APIView):
         if not certificate.credential:
             raise _NotReady()
         return Response(certificate.credential)
+
+
+class CertificateRevokeApi(APIView):
+    """Staff revoke a certificate (e.g. issued on wrong data); verification then says so."""
+
+    permission_classes = [IsStaff]
+
+    class RevokeInputSerializer(serializers.Serializer):
+        reason = serializers.CharField(max_length=500)
+
+    @extend_schema(request=RevokeInputSerializer, responses=CertificateOutputSerializer)
+    def post(self, request: Request, certificate_id: int) -> Response:
+        serializer = self.RevokeInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        certificate = _certificate_for(request, certificate_id)
+        services.certificate_revoke(certificate=certificate, reason=serializer.validated_data["reason"])
+        return Response(CertificateOutputSerializer(_certificate_for(request, certificate_id)).data)
 
 
 class MyCertificatesApi(ListAPIView):

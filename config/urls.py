@@ -50,6 +50,11 @@ api_v1: list[URLPattern | URLResolver] = [
         "attempts/<int:attempt_id>/answers/", quizzes_api.AttemptAnswersApi.as_view(), name="attempt-answers"
     ),
     path("attempts/<int:attempt_id>/submit/", quizzes_api.AttemptSubmitApi.as_view(), name="attempt-submit"),
+    path(
+        "certificates/<int:certificate_id>/revoke/",
+        certificates_api.CertificateRevokeApi.as_view(),
+        name="certificate-revoke",
+    ),
     path("me/certificates/", certificates_api.MyCertificatesApi.as_view(), name="my-certificates"),
     path(
         "certificates/<int:certificate_id>/",

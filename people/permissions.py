@@ -25,5 +25,9 @@ class IsHR(_HasRole):
     role = Role.HR
 
 
+class IsStaff(_HasRole):
+    role = Role.STAFF
+
+
 def is_hr_or_staff(user: Any) -> bool:
     return bool(user_roles(user) & {Role.HR.value, Role.STAFF.value})

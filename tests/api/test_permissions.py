@@ -25,6 +25,7 @@ MATRIX = [
     ("get", "/api/v1/certificates/{certificate}/", {"learner", "hr", "staff"}),
     ("get", "/api/v1/certificates/{certificate}/credential/", {"learner", "hr", "staff"}),
     ("get", "/api/v1/certificates/{certificate}/pdf/", {"learner", "hr", "staff"}),
+    ("post", "/api/v1/certificates/{certificate}/revoke/", {"staff"}),
     ("get", "/api/v1/verify/{code}/", set(ROLES)),
     ("get", "/verify/{code}/", set(ROLES)),
     ("get", "/api/v1/issuer/", set(ROLES)),

@@ -118,3 +118,13 @@ def test_transcript(org, hr):
     assert body["person"]["nrp"] == org["started"].nrp
     assert len(body["attempts"]) == 1 and body["attempts"][0]["status"] == "in_progress"
     assert client_for(hr).get("/api/v1/hr/personnel/00000000/transcript/").status_code == 404
+
+
+def test_staff_revoke_shows_on_public_verification(org, staff, api):
+    certificate = Certificate.objects.get(holder=org["certified"])
+    url = f"/api/v1/certificates/{certificate.pk}/revoke/"
+    assert client_for(staff).post(url, {}, format="json").status_code == 400
+    response = client_for(staff).post(url, {"reason": "Data NRP keliru"}, format="json")
+    assert response.status_code == 200 and response.json()["status"] == "revoked"
+    assert api.get(f"/api/v1/verify/{certificate.code}/").json()["status"] == "revoked"
+    assert b"DICABUT" in api.get(f"/verify/{certificate.code}/").content

@@ -1,0 +1,40 @@
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+CONTRACT_PATHS = [
+    "/api/v1/auth/token/",
+    "/api/v1/auth/token/refresh/",
+    "/api/v1/courses/",
+    "/api/v1/courses/{course_id}/",
+    "/api/v1/quizzes/{quiz_id}/attempts/",
+    "/api/v1/attempts/{attempt_id}/answers/",
+    "/api/v1/attempts/{attempt_id}/submit/",
+    "/api/v1/attempts/{attempt_id}/",
+    "/api/v1/me/certificates/",
+    "/api/v1/certificates/{certificate_id}/",
+    "/api/v1/certificates/{certificate_id}/pdf/",
+    "/api/v1/certificates/{certificate_id}/credential/",
+    "/api/v1/verify/{code}/",
+    "/api/v1/hr/certificates/",
+    "/api/v1/hr/personnel/{nrp}/transcript/",
+    "/api/v1/hr/compliance/",
+    "/api/v1/authoring/courses/",
+    "/api/v1/authoring/modules/",
+    "/api/v1/authoring/lessons/",
+    "/api/v1/authoring/quizzes/",
+    "/api/v1/authoring/questions/",
+    "/api/v1/authoring/quizzes/{id}/questions/",
+    "/api/v1/authoring/quizzes/{id}/publish/",
+]
+
+
+def test_the_openapi_document_describes_every_path_of_the_contract(api):
+    response = api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    assert [p for p in CONTRACT_PATHS if p not in paths] == []
+
+
+def test_swagger_ui_is_served(api):
+    assert api.get("/api/docs/").status_code == 200
