@@ -98,3 +98,23 @@ def test_revoked_certificates_read_as_revoked(course, learner):
     services.certificate_revoke(certificate=certificate, reason="Data keliru")
     certificate.refresh_from_db()
     assert certificate.current_status == Certificate.Status.REVOKED
+
+
+def test_tasks_for_rows_that_no_longer_exist_do_nothing(caplog):
+    from certificates.tasks import issue_certificate_task, render_certificate_task
+    from quizzes.tasks import grade_attempt_task
+
+    grade_attempt_task(987654)
+    issue_certificate_task(987654, 987654)
+    render_certificate_task(987654)
+    assert len([r for r in caplog.records if "no longer exists" in r.getMessage()]) == 3
+    assert not Certificate.objects.exists()
+
+
+def test_signing_key_command_prints_a_loadable_key(capsys):
+    from django.core.management import call_command
+
+    call_command("signing_key_new")
+    line = capsys.readouterr().out.strip()
+    assert line.startswith("LENCANA_SIGNING_KEY=z")
+    assert credentials.load_private_key(line.split("=", 1)[1])
