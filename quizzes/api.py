@@ -53,53 +53,6 @@ def _answers(request: Request, *, required: bool) -> list[services.Answer]:
     ]
 
 
-def _public_questions(attempt: Attempt) -> list[dict[str, Any]]:
-    """The attempt's questions in its own order, without any key."""
-    spec = {q["id"]: q for q in attempt.version.spec["questions"]}
-    questions = []
-    for item in attempt.layout:
-        q = spec[item["question"]]
-        choices = {c["id"]: c for c in q["choices"]}
-        questions.append(
-            {
-                "id": q["id"],
-                "type": q["type"],
-                "text": q["text"],
-                "text_en": q["text_en"],
-                "points": q["points"],
-                "choices": [
-                    {"id": cid, "text": choices[cid]["text"], "text_en": choices[cid]["text_en"]}
-                    for cid in item["choices"]
-                ],
-            }
-        )
-    return questions
-
-
-def _feedback(attempt: Attempt) -> list[dict[str, Any]]:
-    """Per-question results, as much as the quiz's review policy shows."""
-    review = attempt.quiz.review
-    if attempt.status != Attempt.Status.GRADED or review == Quiz.Review.NONE:
-        return []
-    spec = {q["id"]: q for q in attempt.version.spec["questions"]}
-    responses = {r.question_ref: r for r in attempt.responses.all()}
-    feedback = []
-    for item in attempt.layout:
-        response = responses.get(item["question"])
-        row: dict[str, Any] = {
-            "question": item["question"],
-            "correct": bool(response and response.correct),
-            "score": str(response.score) if response and response.score is not None else "0.00",
-        }
-        if review == Quiz.Review.FULL:
-            q = spec[item["question"]]
-            row["correct_choices"] = [c["id"] for c in q["choices"] if c["is_correct"]]
-            row["explanation"] = q["explanation"]
-            row["explanation_en"] = q["explanation_en"]
-        feedback.append(row)
-    return feedback
-
-
 class AttemptOutputSerializer(serializers.ModelSerializer):
     quiz = serializers.IntegerField(source="quiz_id")
     questions = serializers.SerializerMethodField()
@@ -128,13 +81,13 @@ class AttemptOutputSerializer(serializers.ModelSerializer):
         ]
 
     def get_questions(self, attempt: Attempt) -> list[dict[str, Any]]:
-        return _public_questions(attempt)
+        return selectors.attempt_questions_public(attempt=attempt)
 
     def get_answers(self, attempt: Attempt) -> list[dict[str, Any]]:
         return [{"question": r.question_ref, "choices": r.choices} for r in attempt.responses.all()]
 
     def get_feedback(self, attempt: Attempt) -> list[dict[str, Any]]:
-        return _feedback(attempt)
+        return selectors.attempt_feedback(attempt=attempt)
 
 
 def _attempt_of_requester(request: Request, attempt_id: int) -> Attempt:

@@ -1,5 +1,7 @@
 """Reads of quizzes and attempts."""
 
+from typing import Any
+
 from django.db.models import Exists, OuterRef, QuerySet
 
 from courses.models import Course
@@ -27,3 +29,57 @@ def attempt_get_for_person(*, attempt_id: int, person: Person | None) -> Attempt
 
 def attempts_of_person(*, person: Person) -> QuerySet[Attempt]:
     return Attempt.objects.filter(person=person).select_related("quiz__module__course").order_by("started_at")
+
+
+def attempt_questions_public(*, attempt: Attempt) -> list[dict[str, Any]]:
+    """The attempt's questions in its own order, without any key."""
+    spec = {q["id"]: q for q in attempt.version.spec["questions"]}
+    questions = []
+    for item in attempt.layout:
+        q = spec[item["question"]]
+        choices = {c["id"]: c for c in q["choices"]}
+        questions.append(
+            {
+                "id": q["id"],
+                "type": q["type"],
+                "text": q["text"],
+                "text_en": q["text_en"],
+                "points": q["points"],
+                "choices": [
+                    {"id": cid, "text": choices[cid]["text"], "text_en": choices[cid]["text_en"]}
+                    for cid in item["choices"]
+                ],
+            }
+        )
+    return questions
+
+
+def attempt_feedback(*, attempt: Attempt) -> list[dict[str, Any]]:
+    """Per-question results, as much as the quiz's review policy shows. Even under the `full`
+    policy the keys are shown only once the learner cannot use them: after a pass or when no
+    attempt is left."""
+    review = attempt.quiz.review
+    if attempt.status != Attempt.Status.GRADED or review == Quiz.Review.NONE:
+        return []
+    reveal_keys = review == Quiz.Review.FULL and (
+        attempt.passed
+        or Attempt.objects.filter(person_id=attempt.person_id, quiz_id=attempt.quiz_id).count()
+        >= attempt.quiz.max_attempts
+    )
+    spec = {q["id"]: q for q in attempt.version.spec["questions"]}
+    responses = {r.question_ref: r for r in attempt.responses.all()}
+    feedback = []
+    for item in attempt.layout:
+        response = responses.get(item["question"])
+        row: dict[str, Any] = {
+            "question": item["question"],
+            "correct": bool(response and response.correct),
+            "score": str(response.score) if response and response.score is not None else "0.00",
+        }
+        if reveal_keys:
+            q = spec[item["question"]]
+            row["correct_choices"] = [c["id"] for c in q["choices"] if c["is_correct"]]
+            row["explanation"] = q["explanation"]
+            row["explanation_en"] = q["explanation_en"]
+        feedback.append(row)
+    return feedback

@@ -131,3 +131,19 @@ def test_course_detail_is_ordered_and_prefetched(course, learner, django_assert_
         body = client.get(f"/api/v1/courses/{course.pk}/").json()
     assert [m["order"] for m in body["modules"]] == [1, 2]
     assert body["modules"][0]["lessons"][0]["body"] and body["modules"][0]["quizzes"][0]["id"]
+
+
+def test_full_review_shows_keys_only_once_they_cannot_help(
+    course, learner, django_capture_on_commit_callbacks
+):
+    from quizzes import services
+
+    quiz = Quiz.objects.filter(module__course=course).order_by("id")[0]  # review "full", 3 attempts
+    client = client_for(learner)
+    for number in range(1, 4):
+        body = client.post(f"/api/v1/quizzes/{quiz.pk}/attempts/").json()
+        client.post(f"/api/v1/attempts/{body['id']}/submit/")
+        services.attempt_grade(attempt_id=body["id"])
+        feedback = client.get(f"/api/v1/attempts/{body['id']}/").json()["feedback"]
+        assert all(row["correct"] is False for row in feedback)
+        assert ("correct_choices" in feedback[0]) is (number == 3)
