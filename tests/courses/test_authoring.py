@@ -6,20 +6,16 @@ from tests.conftest import client_for
 pytestmark = pytest.mark.django_db
 
 
+def post_question(client, quiz: Quiz, *, key: str, type_: str, keys: list[bool]):  # type: ignore[no-untyped-def]
+    choices = [{"text": f"Pilihan {i}", "is_correct": correct} for i, correct in enumerate(keys)]
+    payload = {"quiz": quiz.pk, "key": key, "type": type_, "text": "Pertanyaan?", "choices": choices}
+    return client.post("/api/v1/authoring/questions/", payload, format="json")
+
+
 def test_instructor_writes_a_question_with_keys_and_publishes(course, instructor, learner):
     client = client_for(instructor)
     quiz = Quiz.objects.filter(module__course=course).order_by("id")[0]
-    created = client.post(
-        "/api/v1/authoring/questions/",
-        {
-            "quiz": quiz.pk,
-            "key": "baru",
-            "type": "true_false",
-            "text": "3S adalah senyum, sapa, salam.",
-            "choices": [{"text": "Benar", "is_correct": True}, {"text": "Salah", "is_correct": False}],
-        },
-        format="json",
-    )
+    created = post_question(client, quiz, key="baru", type_="true_false", keys=[True, False])
     assert created.status_code == 201, created.content
     keys = client.get(f"/api/v1/authoring/quizzes/{quiz.pk}/questions/").json()
     assert any(c["is_correct"] for q in keys for c in q["choices"])
@@ -31,17 +27,7 @@ def test_instructor_writes_a_question_with_keys_and_publishes(course, instructor
 
 def test_a_question_with_a_bad_key_is_rejected(course, instructor):
     quiz = Quiz.objects.filter(module__course=course)[0]
-    response = client_for(instructor).post(
-        "/api/v1/authoring/questions/",
-        {
-            "quiz": quiz.pk,
-            "key": "salah",
-            "type": "single",
-            "text": "?",
-            "choices": [{"text": "A", "is_correct": True}, {"text": "B", "is_correct": True}],
-        },
-        format="json",
-    )
+    response = post_question(client_for(instructor), quiz, key="salah", type_="single", keys=[True, True])
     assert response.status_code == 400 and response.json()["code"] == "bad_key"
 
 
