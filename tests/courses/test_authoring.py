@@ -36,3 +36,19 @@ def test_deleting_a_quiz_with_attempts_is_409(course, instructor, learner):
     client_for(learner).post(f"/api/v1/quizzes/{quiz.pk}/attempts/")
     response = client_for(instructor).delete(f"/api/v1/authoring/quizzes/{quiz.pk}/")
     assert response.status_code == 409 and Quiz.objects.filter(pk=quiz.pk).exists()
+
+
+def test_a_duplicate_question_key_is_400(course, instructor):
+    quiz = Quiz.objects.filter(module__course=course).order_by("id")[0]
+    existing = quiz.questions.first().key
+    response = post_question(
+        client_for(instructor), quiz, key=existing, type_="true_false", keys=[True, False]
+    )
+    assert response.status_code == 400
+
+
+def test_a_duplicate_course_slug_is_400(course, instructor):
+    response = client_for(instructor).post(
+        "/api/v1/authoring/courses/", {"slug": course.slug, "title": "Lagi"}, format="json"
+    )
+    assert response.status_code == 400 and "slug" in response.json()
