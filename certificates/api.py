@@ -20,15 +20,24 @@ from rest_framework.views import APIView
 from certificates import keys, selectors, services
 from certificates.models import Certificate
 from courses.models import Course
-from people.models import Unit
+from people.models import Person, Unit
 from people.permissions import IsHR, IsStaff, is_hr_or_staff
 from people.selectors import person_for_user, person_get_by_nrp
+from quizzes.models import Attempt
 from quizzes.selectors import attempts_of_person
+
+
+class PersonSummarySerializer(serializers.ModelSerializer):
+    unit = serializers.CharField(source="unit.name")
+
+    class Meta:
+        model = Person
+        fields = ["nrp", "name", "rank", "unit", "function"]
 
 
 class CertificateOutputSerializer(serializers.ModelSerializer):
     course = serializers.SerializerMethodField()
-    holder = serializers.SerializerMethodField()
+    holder = PersonSummarySerializer()
     status = serializers.CharField(source="current_status")
     verify_url = serializers.SerializerMethodField()
 
@@ -38,10 +47,6 @@ class CertificateOutputSerializer(serializers.ModelSerializer):
 
     def get_course(self, c: Certificate) -> dict[str, Any]:
         return {"id": c.course_id, "title": c.course.title, "title_en": c.course.title_en}
-
-    def get_holder(self, c: Certificate) -> dict[str, Any]:
-        h = c.holder
-        return {"nrp": h.nrp, "name": h.name, "rank": h.rank, "unit": h.unit.name, "function": h.function}
 
     def get_verify_url(self, c: Certificate) -> str:
         return services.verify_url(c.code)
@@ -256,6 +261,18 @@ class HrCertificatesApi(ListAPIView):
         return response
 
 
+class TranscriptAttemptSerializer(serializers.ModelSerializer):
+    course = serializers.IntegerField(source="quiz.module.course_id")
+    quiz_title = serializers.CharField(source="quiz.title")
+
+    class Meta:
+        model = Attempt
+        fields = [
+            "id", "course", "quiz", "quiz_title", "number", "status", "started_at", "submitted_at",
+            "score", "max_score", "percent", "passed",
+        ]  # fmt: skip
+
+
 class HrTranscriptApi(APIView):
     permission_classes = [IsHR]
 
@@ -265,35 +282,12 @@ class HrTranscriptApi(APIView):
         if person is None:
             raise NotFound("No personnel with this NRP.")
         attempts = list(attempts_of_person(person=person))
-        rows = [
-            {
-                "id": a.pk,
-                "course": a.quiz.module.course_id,
-                "quiz": a.quiz_id,
-                "quiz_title": a.quiz.title,
-                "number": a.number,
-                "status": a.status,
-                "started_at": a.started_at,
-                "submitted_at": a.submitted_at,
-                "score": a.score,
-                "max_score": a.max_score,
-                "percent": a.percent,
-                "passed": a.passed,
-            }
-            for a in attempts
-        ]
         courses = {a.quiz.module.course_id: a.quiz.module.course for a in attempts}
         return Response(
             {
-                "person": {
-                    "nrp": person.nrp,
-                    "name": person.name,
-                    "rank": person.rank,
-                    "unit": person.unit.name,
-                    "function": person.function,
-                },
+                "person": PersonSummarySerializer(person).data,
                 "courses": [{"id": c.pk, "title": c.title} for c in courses.values()],
-                "attempts": rows,
+                "attempts": TranscriptAttemptSerializer(attempts, many=True).data,
                 "certificates": CertificateOutputSerializer(
                     selectors.certificates_of_person(person=person), many=True
                 ).data,
