@@ -165,6 +165,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"FunctionEnum": "people.models.Function", "RankEnum": "people.models.Rank"},
 }
 
 # --- Celery --------------------------------------------------------------------------------
