@@ -10,7 +10,7 @@ from django.utils import timezone
 from certificates import credentials, keys
 from certificates.models import Certificate
 from certificates.pdf import CertificateDocument, render_certificate_pdf
-from config.exceptions import ServiceError
+from core.errors import ServiceError
 from courses.models import Course
 from people.models import Person
 from quizzes import selectors as quiz_selectors

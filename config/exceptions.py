@@ -8,20 +8,24 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from core.errors import Conflict, NotAllowed, NotFoundError, ServiceError
 
-class ServiceError(Exception):
-    """A rule of the domain said no. `code` is stable for clients; `status` is the HTTP status."""
+# The most specific kind first: every kind is a ServiceError.
+STATUS_OF_ERROR: list[tuple[type[ServiceError], int]] = [
+    (Conflict, status.HTTP_409_CONFLICT),
+    (NotAllowed, status.HTTP_403_FORBIDDEN),
+    (NotFoundError, status.HTTP_404_NOT_FOUND),
+    (ServiceError, status.HTTP_400_BAD_REQUEST),
+]
 
-    def __init__(self, message: str, *, code: str, status: int = status.HTTP_400_BAD_REQUEST):
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.status = status
+
+def status_of(exc: ServiceError) -> int:
+    return next(code for kind, code in STATUS_OF_ERROR if isinstance(exc, kind))
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ServiceError):
-        return Response({"detail": exc.message, "code": exc.code}, status=exc.status)
+        return Response({"detail": exc.message, "code": exc.code}, status=status_of(exc))
     if isinstance(exc, ProtectedError | RestrictedError):
         return Response(
             {

@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.exceptions import ServiceError
+from core.errors import NotAllowed
 from people.permissions import IsInstructor
 from people.selectors import person_for_user
 from quizzes import selectors, services
@@ -109,7 +109,7 @@ class AttemptStartApi(APIView):
     def post(self, request: Request, quiz_id: int) -> Response:
         person = person_for_user(request.user)
         if person is None:
-            raise ServiceError("Only personnel with an NRP can take quizzes.", code="no_person", status=403)
+            raise NotAllowed("Only personnel with an NRP can take quizzes.", code="no_person")
         quiz = get_object_or_404(Quiz.objects.select_related("module__course"), pk=quiz_id)
         attempt = services.attempt_start(quiz=quiz, person=person)
         return _out(attempt.pk, status.HTTP_201_CREATED)

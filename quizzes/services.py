@@ -11,9 +11,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
-from rest_framework import status
 
-from config.exceptions import ServiceError
+from core.errors import Conflict, ServiceError
 from courses.models import Course
 from people.models import Person
 from quizzes import grading
@@ -129,9 +128,8 @@ def _is_past_deadline(attempt: Attempt, now: datetime) -> bool:
 def attempt_start(*, quiz: Quiz, person: Person) -> Attempt:
     version = quiz.versions.order_by("-number").first()
     if version is None or quiz.module.course.status != Course.Status.PUBLISHED:
-        raise ServiceError(
-            "This quiz is not open for attempts.", code="quiz_not_published", status=status.HTTP_409_CONFLICT
-        )
+        raise Conflict(
+            "This quiz is not open for attempts.", code="quiz_not_published")
     now = timezone.now()
     with transaction.atomic():
         # Serialises one person's starts, so the attempt count below cannot race.
@@ -141,22 +139,17 @@ def attempt_start(*, quiz: Quiz, person: Person) -> Attempt:
         )
         for open_attempt in (a for a in attempts if a.status == Attempt.Status.IN_PROGRESS):
             if not _is_past_deadline(open_attempt, now):
-                raise ServiceError(
+                raise Conflict(
                     f"Attempt {open_attempt.pk} is still in progress; finish it first.",
-                    code="attempt_in_progress",
-                    status=status.HTTP_409_CONFLICT,
-                )
+                    code="attempt_in_progress")
             _submit_locked(Attempt.objects.select_for_update().get(pk=open_attempt.pk), now=now, auto=True)
         if any(a.passed for a in attempts):
-            raise ServiceError(
-                "You have already passed this quiz.", code="already_passed", status=status.HTTP_409_CONFLICT
-            )
+            raise Conflict(
+                "You have already passed this quiz.", code="already_passed")
         if len(attempts) >= quiz.max_attempts:
-            raise ServiceError(
+            raise Conflict(
                 f"All {quiz.max_attempts} attempts allowed for this quiz are used.",
-                code="no_attempts_left",
-                status=status.HTTP_409_CONFLICT,
-            )
+                code="no_attempts_left")
         rng = random.SystemRandom()
         questions = list(version.spec["questions"])
         rng.shuffle(questions)
@@ -178,26 +171,20 @@ def attempt_start(*, quiz: Quiz, person: Person) -> Attempt:
                     deadline=now + timedelta(seconds=quiz.time_limit_seconds),
                 )
         except IntegrityError as exc:
-            raise ServiceError(
+            raise Conflict(
                 "Another attempt was started at the same time.",
-                code="attempt_in_progress",
-                status=status.HTTP_409_CONFLICT,
-            ) from exc
+                code="attempt_in_progress") from exc
 
 
 def _check_open(attempt: Attempt, now: datetime) -> None:
     if attempt.status != Attempt.Status.IN_PROGRESS:
-        raise ServiceError(
+        raise Conflict(
             "This attempt is already submitted; answers can no longer change.",
-            code="attempt_closed",
-            status=status.HTTP_409_CONFLICT,
-        )
+            code="attempt_closed")
     if _is_past_deadline(attempt, now):
-        raise ServiceError(
+        raise Conflict(
             "The time for this attempt is over; answers can no longer change.",
-            code="deadline_passed",
-            status=status.HTTP_409_CONFLICT,
-        )
+            code="deadline_passed")
 
 
 def _validated_choices(attempt: Attempt, answers: Sequence[Answer]) -> dict[int, list[int]]:

@@ -4,7 +4,7 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
-from config.exceptions import ServiceError
+from core.errors import ServiceError
 from quizzes import services
 from quizzes.models import Attempt, Quiz, QuizVersion
 from quizzes.services import Answer
