@@ -1,14 +1,11 @@
 """Thin views: certificates for holders, public verification, HR reports."""
 
-import csv
-from collections.abc import Iterator
 from typing import Any
 
-import django_filters
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import renderers, serializers
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
 from rest_framework.exceptions import APIException, NotFound
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
@@ -19,12 +16,9 @@ from rest_framework.views import APIView
 
 from certificates import keys, selectors, services
 from certificates.models import Certificate
-from courses.models import Course
-from people.models import Person, Unit
-from people.permissions import IsHR, IsStaff, is_hr_or_staff
-from people.selectors import person_for_user, person_get_by_nrp
-from quizzes.models import Attempt
-from quizzes.selectors import attempts_of_person
+from people.models import Person
+from people.permissions import IsStaff, is_hr_or_staff
+from people.selectors import person_for_user
 
 
 class PersonSummarySerializer(serializers.ModelSerializer):
@@ -171,164 +165,3 @@ def verify_page(request: Any, code: str) -> HttpResponse:
     certificate = selectors.certificate_by_code(code=code)
     context = {"certificate": _public_view(certificate) if certificate else None, "code": code}
     return render(request, "certificates/verify.html", context, status=200 if certificate else 404)
-
-
-# --- HR -------------------------------------------------------------------------------------
-
-
-class CSVRenderer(renderers.BaseRenderer):
-    media_type = "text/csv"
-    format = "csv"
-    charset = "utf-8"
-
-    def render(
-        self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None
-    ) -> bytes:
-        return str(data).encode()  # used only for error bodies; lists stream their own CSV
-
-
-class CertificateFilter(django_filters.FilterSet):
-    course = django_filters.ModelChoiceFilter(queryset=Course.objects.all(), method="noop")
-    unit = django_filters.ModelChoiceFilter(queryset=Unit.objects.all(), method="noop")
-    status = django_filters.ChoiceFilter(choices=Certificate.Status.choices, method="noop")
-    issued_after = django_filters.IsoDateTimeFilter(method="noop")
-    issued_before = django_filters.IsoDateTimeFilter(method="noop")
-    expires_before = django_filters.IsoDateTimeFilter(method="noop")
-
-    def noop(self, queryset: Any, name: str, value: Any) -> Any:
-        return queryset  # the selector applies every filter
-
-    def filter_queryset(self, queryset: Any) -> Any:
-        data = {k: v for k, v in self.form.cleaned_data.items() if v not in (None, "")}
-        if "course" in data:
-            data["course"] = data["course"].pk
-        return selectors.certificates_filtered(**data)
-
-
-CSV_COLUMNS = [
-    "code",
-    "nrp",
-    "name",
-    "rank",
-    "unit",
-    "function",
-    "course",
-    "issued_at",
-    "expires_at",
-    "status",
-]
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv_rows(certificates: Any) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield writer.writerow(CSV_COLUMNS)
-    for c in certificates.iterator(chunk_size=2000):
-        h = c.holder
-        yield writer.writerow(
-            [
-                c.code,
-                h.nrp,
-                h.name,
-                h.rank,
-                h.unit.name,
-                h.function,
-                c.course.title,
-                c.issued_at.isoformat(),
-                c.expires_at.isoformat() if c.expires_at else "",
-                c.current_status,
-            ]
-        )
-
-
-class HrCertificatesApi(ListAPIView):
-    permission_classes = [IsHR]
-    serializer_class = CertificateOutputSerializer
-    renderer_classes = [renderers.JSONRenderer, CSVRenderer]
-    filterset_class = CertificateFilter
-    queryset = Certificate.objects.none()
-
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Any:
-        if request.accepted_renderer.format != "csv":
-            return super().list(request, *args, **kwargs)
-        certificates = self.filter_queryset(self.get_queryset())
-        response = StreamingHttpResponse(_csv_rows(certificates), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="certificates.csv"'
-        return response
-
-
-class TranscriptAttemptSerializer(serializers.ModelSerializer):
-    course = serializers.IntegerField(source="quiz.module.course_id")
-    quiz_title = serializers.CharField(source="quiz.title")
-
-    class Meta:
-        model = Attempt
-        fields = [
-            "id", "course", "quiz", "quiz_title", "number", "status", "started_at", "submitted_at",
-            "score", "max_score", "percent", "passed",
-        ]  # fmt: skip
-
-
-class HrTranscriptApi(APIView):
-    permission_classes = [IsHR]
-
-    @extend_schema(responses={200: dict})
-    def get(self, request: Request, nrp: str) -> Response:
-        person = person_get_by_nrp(nrp=nrp)
-        if person is None:
-            raise NotFound("No personnel with this NRP.")
-        attempts = list(attempts_of_person(person=person))
-        courses = {a.quiz.module.course_id: a.quiz.module.course for a in attempts}
-        return Response(
-            {
-                "person": PersonSummarySerializer(person).data,
-                "courses": [{"id": c.pk, "title": c.title} for c in courses.values()],
-                "attempts": TranscriptAttemptSerializer(attempts, many=True).data,
-                "certificates": CertificateOutputSerializer(
-                    selectors.certificates_of_person(person=person), many=True
-                ).data,
-            }
-        )
-
-
-class HrComplianceApi(APIView):
-    permission_classes = [IsHR]
-
-    @extend_schema(
-        parameters=[OpenApiParameter("course", int), OpenApiParameter("unit", int)], responses={200: dict}
-    )
-    def get(self, request: Request) -> Response:
-        courses = Course.objects.filter(status=Course.Status.PUBLISHED)
-        unit = None
-        try:
-            if request.query_params.get("course"):
-                courses = courses.filter(pk=int(request.query_params["course"]))
-            if request.query_params.get("unit"):
-                unit = Unit.objects.filter(pk=int(request.query_params["unit"])).first()
-                if unit is None:
-                    raise NotFound("No such unit.")
-        except ValueError as exc:
-            raise serializers.ValidationError({"detail": "course and unit are ids."}) from exc
-        rows = selectors.compliance(courses=courses, unit=unit)
-        return Response(
-            {
-                "results": [
-                    {
-                        "course": r.course_id,
-                        "course_title": r.course,
-                        "unit": r.unit_id,
-                        "unit_name": r.unit,
-                        "assigned": r.assigned,
-                        "certified": r.certified,
-                        "in_progress": r.in_progress,
-                        "overdue": r.overdue,
-                        "percent_certified": r.percent_certified,
-                    }
-                    for r in rows
-                ]
-            }
-        )

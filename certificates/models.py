@@ -1,11 +1,11 @@
 import secrets
 
 from django.db import models
-from django.db.models import Q
 from django.utils import timezone
 
-from courses.models import Course
+from courses.models import Course, Enrolment
 from people.models import Person
+from quizzes.models import Attempt
 
 # Crockford-like alphabet: no 0/O or 1/I/L to misread from paper.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -26,6 +26,11 @@ class Certificate(models.Model):
     code = models.CharField(max_length=32, unique=True, default=new_verification_code, editable=False)
     holder = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="certificates")
     course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="certificates")
+    # Exactly one certificate per person, course and cycle, whatever becomes of it: a revoked
+    # or expired certificate still closes its cycle, so its passes never earn another.
+    enrolment = models.OneToOneField(Enrolment, on_delete=models.PROTECT, related_name="certificate")
+    # The passing attempts that earned it (one per quiz), so a regrade finds what it affects.
+    evidence = models.ManyToManyField(Attempt, related_name="certificates", blank=True)
     issued_at = models.DateTimeField()
     expires_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.VALID)
@@ -39,13 +44,6 @@ class Certificate(models.Model):
 
     class Meta:
         ordering = ["-issued_at"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["holder", "course"],
-                condition=Q(status="valid"),
-                name="one_valid_certificate_per_person_course",
-            )
-        ]
         indexes = [models.Index(fields=["course", "status", "issued_at"])]
 
     def __str__(self) -> str:

@@ -1,18 +1,19 @@
-"""Writes of certificates: issue (exactly once), render, revoke, sweep."""
+"""Writes of certificates: issue (exactly once per cycle), render, revoke."""
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from certificates import credentials, keys
 from certificates.models import Certificate
 from certificates.pdf import CertificateDocument, render_certificate_pdf
 from core.errors import ServiceError
-from courses.models import Course
-from people.models import Person
+from courses import services as course_services
+from courses.models import Enrolment
+from events import outbox, types
 from quizzes import selectors as quiz_selectors
 
 logger = logging.getLogger(__name__)
@@ -22,38 +23,40 @@ def verify_url(code: str) -> str:
     return f"{settings.PUBLIC_BASE_URL}/verify/{code}/"
 
 
-def certificate_issue(*, person_id: int, course_id: int) -> Certificate | None:
-    """Issue the course certificate if the person has passed every quiz and holds no valid one.
+def certificate_issue(*, enrolment_id: int) -> Certificate | None:
+    """Issue the certificate of a person's cycle of a course once every quiz is passed in that
+    cycle, recording the passes as its evidence and `certificate.issued` in the same
+    transaction.
 
-    Safe to call any number of times: a person holds at most one valid certificate per course
-    (a database constraint), and a current one is returned as it is."""
+    Safe to call any number of times: a cycle has at most one certificate (a database
+    constraint), and once it exists it is returned as it is, revoked or expired included, so
+    revocation sticks and old passes never earn a second one."""
     now = timezone.now()
     with transaction.atomic():
-        person = Person.objects.select_for_update().get(pk=person_id)
-        course = Course.objects.get(pk=course_id)
-        current = Certificate.objects.filter(
-            holder=person, course=course, status=Certificate.Status.VALID
-        ).first()
-        if current and current.current_status == Certificate.Status.VALID:
-            return current
-        if not quiz_selectors.course_completed(person=person, course=course):
+        enrolment = Enrolment.objects.select_for_update().select_related("course").get(pk=enrolment_id)
+        existing = Certificate.objects.filter(enrolment=enrolment).first()
+        if existing is not None:
+            return existing
+        evidence = quiz_selectors.enrolment_evidence(enrolment=enrolment)
+        if evidence is None:
             return None
-        if current:  # past its expiry date: mark it so, and issue the new cycle
-            current.status = Certificate.Status.EXPIRED
-            current.save(update_fields=["status"])
-        validity = course.certificate_validity_days
-        try:
-            with transaction.atomic():
-                certificate = Certificate.objects.create(
-                    holder=person,
-                    course=course,
-                    issued_at=now,
-                    expires_at=now + timedelta(days=validity) if validity else None,
-                )
-        except IntegrityError:
-            # A concurrent issuer won the race: theirs is the one.
-            return Certificate.objects.get(holder=person, course=course, status=Certificate.Status.VALID)
-    logger.info("issued certificate %s to %s for %s", certificate.code, person.nrp, course.slug)
+        validity = enrolment.course.certificate_validity_days
+        certificate = Certificate.objects.create(
+            holder_id=enrolment.person_id,
+            course=enrolment.course,
+            enrolment=enrolment,
+            issued_at=now,
+            expires_at=now + timedelta(days=validity) if validity else None,
+        )
+        certificate.evidence.set(evidence)
+        course_services.enrolment_complete(enrolment=enrolment, at=now, next_cycle_at=certificate.expires_at)
+        outbox.record(
+            types.CERTIFICATE_ISSUED,
+            certificate_id=certificate.pk,
+            person_id=enrolment.person_id,
+            course_id=enrolment.course_id,
+        )
+    logger.info("issued certificate %s (enrolment %s)", certificate.code, enrolment.pk)
     return certificate
 
 
@@ -113,29 +116,23 @@ def certificate_render(*, certificate_id: int) -> Certificate:
 
 @transaction.atomic
 def certificate_revoke(*, certificate: Certificate, reason: str) -> Certificate:
-    certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+    """Revoke with a reason; the holder may then take the course again in a new cycle, whose
+    passes alone can earn a new certificate. Revoking twice changes nothing."""
+    certificate = Certificate.objects.select_for_update().select_related("enrolment").get(pk=certificate.pk)
     if certificate.status == Certificate.Status.REVOKED:
         return certificate
     if not reason.strip():
         raise ServiceError("A revocation needs a reason.", code="reason_required")
+    now = timezone.now()
     certificate.status = Certificate.Status.REVOKED
-    certificate.revoked_at = timezone.now()
+    certificate.revoked_at = now
     certificate.revocation_reason = reason.strip()
     certificate.save(update_fields=["status", "revoked_at", "revocation_reason"])
+    course_services.enrolment_reopen(enrolment=certificate.enrolment, at=now)
+    outbox.record(
+        types.CERTIFICATE_REVOKED,
+        certificate_id=certificate.pk,
+        person_id=certificate.holder_id,
+        course_id=certificate.course_id,
+    )
     return certificate
-
-
-def certificates_sweep(*, now: datetime | None = None) -> list[tuple[int, int]]:
-    """Queue issuance again for recent passes with no certificate yet (a lost message or a
-    worker that died), and rendering for certificates never rendered. Returns what it queued."""
-    from certificates.selectors import pending_issuance, pending_render
-    from certificates.tasks import issue_certificate_task, render_certificate_task
-
-    now = now or timezone.now()
-    cutoff = now - timedelta(seconds=settings.LENCANA_REQUEUE_AFTER_SECONDS)
-    pending = pending_issuance(graded_before=cutoff, graded_after=now - timedelta(days=2))
-    for person_id, course_id in pending:
-        issue_certificate_task.delay(person_id, course_id)
-    for certificate_id in pending_render(issued_before=cutoff):
-        render_certificate_task.delay(certificate_id)
-    return pending

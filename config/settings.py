@@ -34,10 +34,13 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # The apps form a one-way chain, lowest first (import-linter keeps it; see pyproject.toml).
+    "events",
     "people",
     "courses",
     "quizzes",
     "certificates",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -200,17 +203,21 @@ CELERY_BEAT_SCHEDULE = {
         "task": "quizzes.tasks.sweep_attempts_task",
         "schedule": env_int("LENCANA_SWEEP_INTERVAL_SECONDS", 30),
     },
-    "sweep-certificates": {
-        "task": "certificates.tasks.sweep_certificates_task",
+    "relay-events": {
+        "task": "events.tasks.relay_events_task",
         "schedule": env_int("LENCANA_SWEEP_INTERVAL_SECONDS", 30),
     },
+    "prune-events": {"task": "events.tasks.prune_events_task", "schedule": 60 * 60},
 }
 
 # --- Lencana -------------------------------------------------------------------------------
 # Answers saved this many seconds after the deadline still count (network latency).
 LENCANA_ATTEMPT_GRACE_SECONDS = env_int("LENCANA_ATTEMPT_GRACE_SECONDS", 5)
-# An attempt still "submitted" after this long is queued for grading again.
-LENCANA_REQUEUE_AFTER_SECONDS = env_int("LENCANA_REQUEUE_AFTER_SECONDS", 120)
+# An event not delivered to all its handlers this long after it was recorded is queued again by
+# the relay's periodic pass (then backing off, doubling up to an hour, while it stays undelivered).
+LENCANA_RELAY_AFTER_SECONDS = env_int("LENCANA_RELAY_AFTER_SECONDS", 60)
+# Delivered events are kept this long (for audit and replay by hand), then pruned hourly.
+LENCANA_EVENT_RETENTION_DAYS = env_int("LENCANA_EVENT_RETENTION_DAYS", 30)
 LENCANA_DEMO_PASSWORD = env("DEMO_PASSWORD", "demo-pass-2026")
 # Ed25519 key that signs credentials: a multibase secret key or a 64-hex seed. In debug a key
 # is made once and kept under var/, so development needs no set-up.

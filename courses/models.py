@@ -61,3 +61,26 @@ class Lesson(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class Enrolment(models.Model):
+    """One person's cycle of a course. Attempts belong to a cycle and passes count only in the
+    cycle they were made in; a certificate closes its cycle, and the next cycle may open from
+    `next_cycle_at` (the certificate's expiry or, once revoked, at once)."""
+
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="enrolments")
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="enrolments")
+    cycle = models.PositiveIntegerField()
+    opened_at = models.DateTimeField()
+    completed_at = models.DateTimeField(null=True, blank=True)
+    next_cycle_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["person", "course", "cycle"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "course", "cycle"], name="one_enrolment_per_cycle"),
+            models.CheckConstraint(condition=models.Q(cycle__gte=1), name="enrolment_cycle_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} in {self.course_id}, cycle {self.cycle}"

@@ -1,75 +1,31 @@
-"""Writes of courses: importing a course with its modules, lessons and quizzes."""
+"""Writes of courses: importing a course, and the cycles of a person's enrolment."""
 
-from typing import Any
+from datetime import datetime
 
-from django.db import transaction
+from django.utils import timezone
 
-from courses.models import Course, Lesson, Module
-from quizzes import services as quiz_services
-from quizzes.models import Quiz
-
-COURSE_FIELDS = [
-    "title",
-    "title_en",
-    "description",
-    "description_en",
-    "required_functions",
-    "certificate_validity_days",
-]
+from courses.models import Course, Enrolment
+from people.models import Person
 
 
-def _pick(data: dict[str, Any], fields: list[str]) -> dict[str, Any]:
-    return {f: data[f] for f in fields if f in data}
-
-
-@transaction.atomic
-def course_import(*, data: dict[str, Any], publish: bool = True) -> Course:
-    """Create what is missing of a course described as data (see courses/content/), keyed by
-    slugs; what exists is left as it is, so importing twice changes nothing and an
-    instructor's later edits survive a re-seed. Quizzes without a version are published."""
-    course, _ = Course.objects.get_or_create(
-        slug=data["course"]["slug"], defaults=_pick(data["course"], COURSE_FIELDS)
+def enrolment_current(*, person: Person, course: Course, now: datetime | None = None) -> Enrolment:
+    """The cycle the person's attempts now count in, opening the first one or the next one
+    when its time has come. Call it under a lock that serialises the person's writes."""
+    now = now or timezone.now()
+    latest = Enrolment.objects.filter(person=person, course=course).order_by("-cycle").first()
+    if latest is not None and not (latest.next_cycle_at and latest.next_cycle_at <= now):
+        return latest
+    return Enrolment.objects.create(
+        person=person, course=course, cycle=latest.cycle + 1 if latest else 1, opened_at=now
     )
-    for m_order, m in enumerate(data["modules"], start=1):
-        module, _ = Module.objects.get_or_create(
-            course=course,
-            slug=m["slug"],
-            defaults={"order": m_order, "title": m["title"], "title_en": m.get("title_en", "")},
-        )
-        for l_order, lesson in enumerate(m.get("lessons", []), start=1):
-            Lesson.objects.get_or_create(
-                module=module,
-                slug=lesson["slug"],
-                defaults={"order": l_order, **_pick(lesson, ["title", "title_en", "body", "body_en"])},
-            )
-        if "quiz" in m:
-            _import_quiz(module=module, data=m["quiz"], publish=publish)
-    if publish and course.status != Course.Status.PUBLISHED:
-        course.status = Course.Status.PUBLISHED
-        course.save(update_fields=["status"])
-    return course
 
 
-def _import_quiz(*, module: Module, data: dict[str, Any], publish: bool) -> Quiz:
-    quiz, _ = Quiz.objects.get_or_create(
-        module=module,
-        slug=data["slug"],
-        defaults=_pick(
-            data, ["title", "title_en", "pass_mark", "time_limit_seconds", "max_attempts", "review"]
-        ),
-    )
-    existing = set(quiz.questions.values_list("key", flat=True))
-    for order, q in enumerate(data["questions"], start=1):
-        if q["key"] in existing:
-            continue
-        quiz_services.question_save(
-            quiz=quiz,
-            data={
-                "order": order,
-                **_pick(q, ["key", "type", "text", "text_en", "explanation", "explanation_en", "points"]),
-            },
-            choices=q["choices"],
-        )
-    if publish and not quiz.versions.exists():
-        quiz_services.quiz_publish(quiz=quiz)
-    return quiz
+def enrolment_complete(*, enrolment: Enrolment, at: datetime, next_cycle_at: datetime | None) -> None:
+    """A certificate closed the cycle; the next one may open from `next_cycle_at` (never: None)."""
+    Enrolment.objects.filter(pk=enrolment.pk).update(completed_at=at, next_cycle_at=next_cycle_at)
+
+
+def enrolment_reopen(*, enrolment: Enrolment, at: datetime) -> None:
+    """The cycle's certificate no longer stands (revoked): the person may start the next cycle
+    from `at`. Its passes stay in their own cycle and never earn another certificate."""
+    Enrolment.objects.filter(pk=enrolment.pk).update(next_cycle_at=at)

@@ -1,7 +1,7 @@
 from django.db import models
 from django.db.models import Q
 
-from courses.models import Module
+from courses.models import Enrolment, Module
 from people.models import Person
 
 
@@ -103,6 +103,8 @@ class Attempt(models.Model):
     quiz = models.ForeignKey(Quiz, on_delete=models.PROTECT, related_name="attempts")
     version = models.ForeignKey(QuizVersion, on_delete=models.PROTECT, related_name="attempts")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="attempts")
+    # The person's cycle of the course this attempt counts in (see courses.Enrolment).
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="attempts")
     number = models.PositiveSmallIntegerField()
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.IN_PROGRESS)
     # Question ids (of the version's spec) in the order this attempt shows them, with each
@@ -117,7 +119,6 @@ class Attempt(models.Model):
     max_score = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
     percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
     passed = models.BooleanField(null=True, blank=True)
-    grade_enqueued_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-started_at"]
@@ -132,7 +133,6 @@ class Attempt(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "deadline"]),
-            models.Index(fields=["status", "submitted_at"]),
         ]
 
     def __str__(self) -> str:

@@ -2,9 +2,9 @@
 
 from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 
-from courses.models import Course
+from courses.models import Course, Enrolment
 from people.models import Person
 from quizzes.models import Attempt, Quiz
 
@@ -14,11 +14,17 @@ def quizzes_of_course(*, course: Course) -> QuerySet[Quiz]:
     return Quiz.objects.filter(module__course=course).filter(versions__isnull=False).distinct()
 
 
-def course_completed(*, person: Person, course: Course) -> bool:
-    """Has the person passed every published quiz of the course?"""
-    quizzes = quizzes_of_course(course=course)
-    passed = Attempt.objects.filter(person=person, quiz=OuterRef("pk"), passed=True)
-    return quizzes.exists() and not quizzes.exclude(Exists(passed)).exists()
+def enrolment_evidence(*, enrolment: Enrolment) -> list[int] | None:
+    """The passes that complete the course in this cycle: for every published quiz, the
+    person's first passing attempt made in the cycle; None while a quiz is not passed."""
+    quizzes = set(quizzes_of_course(course=enrolment.course).values_list("pk", flat=True))
+    first_pass: dict[int, int] = {}
+    passes = Attempt.objects.filter(enrolment=enrolment, passed=True).order_by("graded_at", "pk")
+    for attempt_id, quiz_id in passes.values_list("pk", "quiz_id"):
+        first_pass.setdefault(quiz_id, attempt_id)
+    if not quizzes or not quizzes <= first_pass.keys():
+        return None
+    return sorted(first_pass[q] for q in quizzes)
 
 
 def attempt_get_for_person(*, attempt_id: int, person: Person | None) -> Attempt | None:

@@ -1,4 +1,7 @@
-"""Writes of the quiz flow: publish, start, save answers, submit, grade, sweep."""
+"""Writes of the quiz flow: publish, start, save answers, submit, grade, sweep.
+
+News leaves as events in the transaction of the change (`attempt.submitted`, `attempt.graded`);
+this module never queues work itself."""
 
 import logging
 import random
@@ -13,7 +16,9 @@ from django.db.models import Max
 from django.utils import timezone
 
 from core.errors import Conflict, ServiceError
+from courses import services as course_services
 from courses.models import Course
+from events import outbox, types
 from people.models import Person
 from quizzes import grading
 from quizzes.models import Attempt, Choice, Question, Quiz, QuizVersion, Response
@@ -128,28 +133,32 @@ def _is_past_deadline(attempt: Attempt, now: datetime) -> bool:
 def attempt_start(*, quiz: Quiz, person: Person) -> Attempt:
     version = quiz.versions.order_by("-number").first()
     if version is None or quiz.module.course.status != Course.Status.PUBLISHED:
-        raise Conflict(
-            "This quiz is not open for attempts.", code="quiz_not_published")
+        raise Conflict("This quiz is not open for attempts.", code="quiz_not_published")
     now = timezone.now()
     with transaction.atomic():
         # Serialises one person's starts, so the attempt count below cannot race.
         Person.objects.select_for_update().get(pk=person.pk)
+        enrolment = course_services.enrolment_current(person=person, course=quiz.module.course, now=now)
         attempts = list(
-            Attempt.objects.filter(person=person, quiz=quiz).only("id", "status", "deadline", "passed")
+            Attempt.objects.filter(person=person, quiz=quiz).only(
+                "id", "status", "deadline", "passed", "enrolment_id"
+            )
         )
         for open_attempt in (a for a in attempts if a.status == Attempt.Status.IN_PROGRESS):
             if not _is_past_deadline(open_attempt, now):
                 raise Conflict(
                     f"Attempt {open_attempt.pk} is still in progress; finish it first.",
-                    code="attempt_in_progress")
+                    code="attempt_in_progress",
+                )
             _submit_locked(Attempt.objects.select_for_update().get(pk=open_attempt.pk), now=now, auto=True)
-        if any(a.passed for a in attempts):
+        # Only this cycle's attempts count: after a certificate lapses, the person starts afresh.
+        in_cycle = [a for a in attempts if a.enrolment_id == enrolment.pk]
+        if any(a.passed for a in in_cycle):
+            raise Conflict("You have already passed this quiz.", code="already_passed")
+        if len(in_cycle) >= quiz.max_attempts:
             raise Conflict(
-                "You have already passed this quiz.", code="already_passed")
-        if len(attempts) >= quiz.max_attempts:
-            raise Conflict(
-                f"All {quiz.max_attempts} attempts allowed for this quiz are used.",
-                code="no_attempts_left")
+                f"All {quiz.max_attempts} attempts allowed for this quiz are used.", code="no_attempts_left"
+            )
         rng = random.SystemRandom()
         questions = list(version.spec["questions"])
         rng.shuffle(questions)
@@ -165,6 +174,7 @@ def attempt_start(*, quiz: Quiz, person: Person) -> Attempt:
                     quiz=quiz,
                     version=version,
                     person=person,
+                    enrolment=enrolment,
                     number=len(attempts) + 1,
                     layout=layout,
                     started_at=now,
@@ -172,19 +182,19 @@ def attempt_start(*, quiz: Quiz, person: Person) -> Attempt:
                 )
         except IntegrityError as exc:
             raise Conflict(
-                "Another attempt was started at the same time.",
-                code="attempt_in_progress") from exc
+                "Another attempt was started at the same time.", code="attempt_in_progress"
+            ) from exc
 
 
 def _check_open(attempt: Attempt, now: datetime) -> None:
     if attempt.status != Attempt.Status.IN_PROGRESS:
         raise Conflict(
-            "This attempt is already submitted; answers can no longer change.",
-            code="attempt_closed")
+            "This attempt is already submitted; answers can no longer change.", code="attempt_closed"
+        )
     if _is_past_deadline(attempt, now):
         raise Conflict(
-            "The time for this attempt is over; answers can no longer change.",
-            code="deadline_passed")
+            "The time for this attempt is over; answers can no longer change.", code="deadline_passed"
+        )
 
 
 def _validated_choices(attempt: Attempt, answers: Sequence[Answer]) -> dict[int, list[int]]:
@@ -253,23 +263,19 @@ def _submit_locked(attempt: Attempt, *, now: datetime, auto: bool) -> None:
     attempt.status = Attempt.Status.SUBMITTED
     attempt.submitted_at = now
     attempt.auto_submitted = auto
-    attempt.grade_enqueued_at = now
-    attempt.save(update_fields=["status", "submitted_at", "auto_submitted", "grade_enqueued_at"])
-    _enqueue_grading(attempt.pk)
-
-
-def _enqueue_grading(attempt_id: int) -> None:
-    from quizzes.tasks import grade_attempt_task
-
-    transaction.on_commit(lambda: grade_attempt_task.delay(attempt_id))
+    attempt.save(update_fields=["status", "submitted_at", "auto_submitted"])
+    outbox.record(
+        types.ATTEMPT_SUBMITTED, attempt_id=attempt.pk, person_id=attempt.person_id, quiz_id=attempt.quiz_id
+    )
 
 
 @transaction.atomic
 def attempt_submit(*, attempt: Attempt, answers: Sequence[Answer] = ()) -> Attempt:
-    """Close the attempt and queue grading after commit. Submitting twice changes nothing;
-    answers sent with the submit are saved first, under the same rules as a PATCH."""
+    """Close the attempt; `attempt.submitted` goes out with the commit. Submitting twice changes
+    nothing; answers sent with the submit are saved first, under the same rules as a PATCH, so
+    answers sent to a closed attempt are refused, never dropped."""
     attempt = _locked(attempt.pk)
-    if attempt.status != Attempt.Status.IN_PROGRESS:
+    if attempt.status != Attempt.Status.IN_PROGRESS and not answers:
         return attempt
     now = timezone.now()
     if answers:
@@ -306,27 +312,23 @@ def attempt_grade(*, attempt_id: int) -> Attempt:
         attempt.status = Attempt.Status.GRADED
         attempt.graded_at = timezone.now()
         attempt.save(update_fields=["score", "max_score", "percent", "passed", "status", "graded_at"])
-        if result.passed:
-            _enqueue_certificate(person_id=attempt.person_id, course_id=attempt.quiz.module.course_id)
+        outbox.record(
+            types.ATTEMPT_GRADED,
+            attempt_id=attempt.pk,
+            person_id=attempt.person_id,
+            quiz_id=attempt.quiz_id,
+            course_id=attempt.quiz.module.course_id,
+            enrolment_id=attempt.enrolment_id,
+            passed=result.passed,
+        )
     logger.info("graded attempt %s: %s%% passed=%s", attempt.pk, result.percent, result.passed)
     return attempt
 
 
-def _enqueue_certificate(*, person_id: int, course_id: int) -> None:
-    from certificates.tasks import issue_certificate_task
-
-    transaction.on_commit(lambda: issue_certificate_task.delay(person_id, course_id))
-
-
-@dataclass(frozen=True)
-class SweepResult:
-    auto_submitted: int
-    requeued: int
-
-
-def attempts_sweep(*, now: datetime | None = None) -> SweepResult:
-    """Submit attempts whose time ran out, and queue again any attempt left `submitted` for
-    longer than LENCANA_REQUEUE_AFTER_SECONDS (a lost or unacknowledged message)."""
+def attempts_sweep(*, now: datetime | None = None) -> int:
+    """Submit attempts whose time ran out, keeping every answer saved before the deadline;
+    returns how many. (What was submitted but not yet graded needs no sweep: its
+    `attempt.submitted` event stays in the outbox until a grader has had it.)"""
     now = now or timezone.now()
     overdue = list(
         Attempt.objects.filter(status=Attempt.Status.IN_PROGRESS, deadline__lt=now - _grace()).values_list(
@@ -338,16 +340,6 @@ def attempts_sweep(*, now: datetime | None = None) -> SweepResult:
             attempt = _locked(attempt_id)
             if attempt.status == Attempt.Status.IN_PROGRESS:
                 _submit_locked(attempt, now=now, auto=True)
-    cutoff = now - timedelta(seconds=settings.LENCANA_REQUEUE_AFTER_SECONDS)
-    with transaction.atomic():
-        stale = list(
-            Attempt.objects.select_for_update(skip_locked=True)
-            .filter(status=Attempt.Status.SUBMITTED, grade_enqueued_at__lt=cutoff)
-            .values_list("pk", flat=True)[:SWEEP_BATCH]
-        )
-        Attempt.objects.filter(pk__in=stale).update(grade_enqueued_at=now)
-        for attempt_id in stale:
-            _enqueue_grading(attempt_id)
-    if overdue or stale:
-        logger.info("sweep: %s auto-submitted, %s re-queued", len(overdue), len(stale))
-    return SweepResult(auto_submitted=len(overdue), requeued=len(stale))
+    if overdue:
+        logger.info("sweep: %s attempts auto-submitted", len(overdue))
+    return len(overdue)

@@ -3,10 +3,14 @@
 import itertools
 from typing import Any
 
-from courses.models import Course
-from courses.services import course_import
+from django.utils import timezone
+
+from certificates.models import Certificate
+from courses.models import Course, Enrolment
+from events.services import events_deliver_pending
 from people.models import Person, Unit
 from people.services import person_create, unit_get_or_create, user_create
+from quizzes.course_import import course_import
 
 PASSWORD = "test-pass-2026"
 _seq = itertools.count(1)
@@ -112,3 +116,21 @@ def correct_answers(attempt_payload: dict) -> list[dict]:
         {"question": q["id"], "choices": [c["id"] for c in q["choices"] if c["id"] in correct]}
         for q in attempt_payload["questions"]
     ]
+
+
+def enrolment(person: Person, course: Course) -> Enrolment:
+    """The person's latest cycle of the course."""
+    return Enrolment.objects.filter(person=person, course=course).latest("cycle")
+
+
+def deliver_events() -> int:
+    """What the worker would do with everything in the outbox, here in the test's process."""
+    return events_deliver_pending()
+
+
+def certificate(*, holder: Person, course: Course, **fields: Any) -> Certificate:
+    """A certificate row in a cycle of its own, for tests of reading it (issuance itself is
+    tested through `certificate_issue`)."""
+    cycle = Enrolment.objects.filter(person=holder, course=course).count() + 1
+    enrolment = Enrolment.objects.create(person=holder, course=course, cycle=cycle, opened_at=timezone.now())
+    return Certificate.objects.create(holder=holder, course=course, enrolment=enrolment, **fields)

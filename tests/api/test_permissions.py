@@ -3,7 +3,6 @@
 import pytest
 from rest_framework.test import APIClient
 
-from certificates.models import Certificate
 from certificates.services import certificate_render
 from quizzes import services as quiz_services
 from quizzes.models import Quiz
@@ -49,7 +48,7 @@ MATRIX = [
 def world(course, learner):
     quiz = Quiz.objects.filter(module__course=course).order_by("id").first()
     attempt = quiz_services.attempt_start(quiz=quiz, person=learner)
-    certificate = Certificate.objects.create(holder=learner, course=course, issued_at=attempt.started_at)
+    certificate = factories.certificate(holder=learner, course=course, issued_at=attempt.started_at)
     certificate_render(certificate_id=certificate.pk)
     people = {
         "learner": learner,

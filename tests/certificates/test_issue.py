@@ -1,4 +1,5 @@
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -6,23 +7,35 @@ from django.utils import timezone
 
 from certificates import credentials, keys, services
 from certificates.models import Certificate
+from courses.models import Enrolment
+from events import services as events_services
+from events import types
+from events.models import Delivery, Event
 from quizzes import services as quiz_services
-from quizzes.models import Quiz
+from quizzes.models import Attempt, Quiz
+from tests import factories
 
 pytestmark = pytest.mark.django_db
+
+
+def correct(attempt: Attempt) -> list[quiz_services.Answer]:
+    return [
+        quiz_services.Answer(
+            question=q["id"], choices=tuple(c["id"] for c in q["choices"] if c["is_correct"])
+        )
+        for q in attempt.version.spec["questions"]
+    ]
 
 
 def pass_every_quiz(person, course) -> None:
     for quiz in Quiz.objects.filter(module__course=course):
         attempt = quiz_services.attempt_start(quiz=quiz, person=person)
-        answers = [
-            quiz_services.Answer(
-                question=q["id"], choices=tuple(c["id"] for c in q["choices"] if c["is_correct"])
-            )
-            for q in attempt.version.spec["questions"]
-        ]
-        quiz_services.attempt_submit(attempt=attempt, answers=answers)
+        quiz_services.attempt_submit(attempt=attempt, answers=correct(attempt))
         quiz_services.attempt_grade(attempt_id=attempt.pk)
+
+
+def issue(person, course) -> Certificate | None:
+    return services.certificate_issue(enrolment_id=factories.enrolment(person, course).pk)
 
 
 def test_no_certificate_until_every_quiz_is_passed(course, learner):
@@ -30,41 +43,125 @@ def test_no_certificate_until_every_quiz_is_passed(course, learner):
     attempt = quiz_services.attempt_start(quiz=first, person=learner)
     quiz_services.attempt_submit(attempt=attempt)
     quiz_services.attempt_grade(attempt_id=attempt.pk)
-    assert services.certificate_issue(person_id=learner.pk, course_id=course.pk) is None
+    assert issue(learner, course) is None
     assert not Certificate.objects.exists()
 
 
-def test_issuing_twice_issues_once(course, learner):
+def test_issuing_twice_issues_once_with_the_passes_as_evidence(course, learner):
     pass_every_quiz(learner, course)
-    first = services.certificate_issue(person_id=learner.pk, course_id=course.pk)
-    second = services.certificate_issue(person_id=learner.pk, course_id=course.pk)
+    first = issue(learner, course)
+    second = issue(learner, course)
     assert first is not None and first == second
     assert Certificate.objects.filter(holder=learner, course=course).count() == 1
     assert first.expires_at == first.issued_at + timedelta(days=365)
+    passes = Attempt.objects.filter(person=learner, passed=True)
+    assert set(first.evidence.all()) == set(passes) and passes.count() == 2
+    assert Event.objects.filter(type=types.CERTIFICATE_ISSUED, data__certificate_id=first.pk).count() == 1
 
 
-def test_the_database_allows_one_valid_certificate_per_person_and_course(course, learner):
-    now = timezone.now()
-    Certificate.objects.create(holder=learner, course=course, issued_at=now)
-    with pytest.raises(IntegrityError), transaction.atomic():
-        Certificate.objects.create(holder=learner, course=course, issued_at=now)
-    Certificate.objects.create(
-        holder=learner, course=course, issued_at=now, status=Certificate.Status.REVOKED
-    )
-
-
-def test_an_expired_certificate_is_replaced_by_a_new_cycle(course, learner):
+def test_the_database_allows_one_certificate_per_cycle(course, learner):
     pass_every_quiz(learner, course)
-    old = services.certificate_issue(person_id=learner.pk, course_id=course.pk)
-    Certificate.objects.filter(pk=old.pk).update(expires_at=timezone.now() - timedelta(days=1))
-    new = services.certificate_issue(person_id=learner.pk, course_id=course.pk)
+    certificate = issue(learner, course)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Certificate.objects.create(
+            holder=learner, course=course, enrolment=certificate.enrolment, issued_at=timezone.now()
+        )
+
+
+def test_passing_every_quiz_issues_and_renders_through_the_events(course, learner):
+    pass_every_quiz(learner, course)
+    factories.deliver_events()
+    certificate = Certificate.objects.get(holder=learner, course=course)
+    assert certificate.rendered_at is not None and bytes(certificate.pdf).startswith(b"%PDF")
+    assert not Event.objects.filter(done_at__isnull=True).exists()
+
+
+def test_revocation_sticks_when_issuance_runs_again(course, learner):
+    pass_every_quiz(learner, course)
+    factories.deliver_events()
+    certificate = Certificate.objects.get(holder=learner)
+    services.certificate_revoke(certificate=certificate, reason="Data keliru")
+    # A redelivered issuance, a replayed event, another pass of the relay: nothing new.
+    assert issue_again_from_every_pass(learner) == {certificate.pk}
+    for event in Event.objects.filter(type=types.ATTEMPT_GRADED):
+        Delivery.objects.filter(event=event).delete()
+        Event.objects.filter(pk=event.pk).update(done_at=None)
+    factories.deliver_events()
+    assert list(Certificate.objects.filter(holder=learner)) == [certificate]
+    certificate.refresh_from_db()
+    assert certificate.status == Certificate.Status.REVOKED
+
+
+def issue_again_from_every_pass(person) -> set[int]:
+    enrolments = {a.enrolment_id for a in Attempt.objects.filter(person=person, passed=True)}
+    issued = [services.certificate_issue(enrolment_id=e) for e in enrolments]
+    return {c.pk for c in issued if c is not None}
+
+
+def test_after_revocation_only_passes_of_a_new_cycle_earn_a_certificate(course, learner):
+    pass_every_quiz(learner, course)
+    factories.deliver_events()
+    old = Certificate.objects.get(holder=learner)
+    services.certificate_revoke(certificate=old, reason="Ujian diulang")
+    pass_every_quiz(learner, course)
+    factories.deliver_events()
+    new = Certificate.objects.exclude(pk=old.pk).get(holder=learner)
+    assert new.enrolment.cycle == 2 and new.status == Certificate.Status.VALID
+    assert set(new.evidence.values_list("enrolment__cycle", flat=True)) == {2}
+
+
+def test_an_expired_certificate_is_not_reissued_from_old_passes_and_the_course_can_be_retaken(
+    course, learner
+):
+    pass_every_quiz(learner, course)
+    factories.deliver_events()
+    old = Certificate.objects.get(holder=learner)
+    lapsed = timezone.now() - timedelta(days=1)
+    Certificate.objects.filter(pk=old.pk).update(expires_at=lapsed)
+    Enrolment.objects.filter(pk=old.enrolment_id).update(next_cycle_at=lapsed)
+    assert issue_again_from_every_pass(learner) == {old.pk}
+    assert Certificate.objects.filter(holder=learner).count() == 1
+    pass_every_quiz(learner, course)  # allowed again: a new cycle
+    factories.deliver_events()
+    new = Certificate.objects.exclude(pk=old.pk).get(holder=learner)
+    assert new.enrolment.cycle == 2 and new.current_status == Certificate.Status.VALID
     old.refresh_from_db()
-    assert new.pk != old.pk and old.status == Certificate.Status.EXPIRED
+    assert old.current_status == Certificate.Status.EXPIRED
+
+
+def test_partial_passes_leave_nothing_for_the_relay_to_send_again(learner, settings):
+    """The old certificate sweep re-sent every (person, course) with a pass of any quiz on every
+    run. Now each event is delivered once and then done: the relay has nothing to resend."""
+    course = factories.course(quizzes=2)
+    first = Quiz.objects.filter(module__course=course).order_by("id")[0]
+    people = [learner] + [factories.person() for _ in range(88)]
+    for person in people:
+        attempt = quiz_services.attempt_start(quiz=first, person=person)
+        quiz_services.attempt_submit(attempt=attempt, answers=correct(attempt))
+    factories.deliver_events()
+    assert Attempt.objects.filter(passed=True).count() == 89
+    assert not Certificate.objects.exists()
+    with mock.patch("events.outbox.current_app") as celery:
+        later = timezone.now() + timedelta(days=3)
+        assert events_services.events_relay(now=later).deliveries == 0
+    celery.send_task.assert_not_called()
+
+
+def test_the_revoke_event_names_the_certificate(course, learner):
+    pass_every_quiz(learner, course)
+    certificate = issue(learner, course)
+    services.certificate_revoke(certificate=certificate, reason="Data keliru")
+    services.certificate_revoke(certificate=certificate, reason="Lagi")
+    certificate.refresh_from_db()
+    assert certificate.current_status == Certificate.Status.REVOKED
+    assert certificate.revocation_reason == "Data keliru"
+    [event] = Event.objects.filter(type=types.CERTIFICATE_REVOKED)
+    assert event.data == {"certificate_id": certificate.pk, "person_id": learner.pk, "course_id": course.pk}
 
 
 def test_render_makes_a_pdf_and_a_credential_that_verifies(course, learner):
     pass_every_quiz(learner, course)
-    certificate = services.certificate_issue(person_id=learner.pk, course_id=course.pk)
+    certificate = issue(learner, course)
     services.certificate_render(certificate_id=certificate.pk)
     certificate.refresh_from_db()
     assert bytes(certificate.pdf).startswith(b"%PDF")
@@ -80,35 +177,6 @@ def test_verification_codes_are_unique_and_unguessable():
     codes = {Certificate._meta.get_field("code").default() for _ in range(2000)}
     assert len(codes) == 2000
     assert all(len(c) == 23 and c.startswith("LNC-") for c in codes)
-
-
-def test_sweep_requeues_passes_without_a_certificate(course, learner, settings, monkeypatch):
-    settings.LENCANA_REQUEUE_AFTER_SECONDS = 0
-    pass_every_quiz(learner, course)
-    sent = []
-    monkeypatch.setattr("certificates.tasks.issue_certificate_task.delay", lambda *a: sent.append(a))
-    assert services.certificates_sweep(now=timezone.now() + timedelta(seconds=1)) == [(learner.pk, course.pk)]
-    assert sent == [(learner.pk, course.pk)]
-    services.certificate_issue(person_id=learner.pk, course_id=course.pk)
-    assert services.certificates_sweep(now=timezone.now() + timedelta(seconds=1)) == []
-
-
-def test_revoked_certificates_read_as_revoked(course, learner):
-    certificate = Certificate.objects.create(holder=learner, course=course, issued_at=timezone.now())
-    services.certificate_revoke(certificate=certificate, reason="Data keliru")
-    certificate.refresh_from_db()
-    assert certificate.current_status == Certificate.Status.REVOKED
-
-
-def test_tasks_for_rows_that_no_longer_exist_do_nothing(caplog):
-    from certificates.tasks import issue_certificate_task, render_certificate_task
-    from quizzes.tasks import grade_attempt_task
-
-    grade_attempt_task(987654)
-    issue_certificate_task(987654, 987654)
-    render_certificate_task(987654)
-    assert len([r for r in caplog.records if "no longer exists" in r.getMessage()]) == 3
-    assert not Certificate.objects.exists()
 
 
 def test_signing_key_command_prints_a_loadable_key(capsys):

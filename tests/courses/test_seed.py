@@ -12,7 +12,7 @@ from courses.models import Course, Lesson, Module
 from quizzes.models import Choice, Question, QuizVersion
 
 pytestmark = pytest.mark.django_db
-CONTENT = Path(__file__).resolve().parents[2] / "courses" / "content" / "briefing_course.json"
+CONTENT = Path(__file__).resolve().parents[2] / "quizzes" / "content" / "briefing_course.json"
 
 
 def counts() -> tuple[int, ...]:

@@ -6,20 +6,24 @@ import json
 import os
 import signal
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.core.management import call_command
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from certificates import credentials
 from certificates.models import Certificate
-from certificates.tasks import issue_certificate_task
+from config.celery import app as celery_app
+from events import types
+from events.models import Event
+from events.services import events_relay
+from events.tasks import deliver_event_task
 from people.services import demo_accounts_ensure
 from quizzes.models import Attempt
-from quizzes.services import attempts_sweep
-from quizzes.tasks import grade_attempt_task
 from tests import factories
 from tests.integration.conftest import wait_for
 
@@ -102,25 +106,38 @@ def test_first_login_to_verified_certificate_and_hr_csv(start_worker, settings):
     assert compliance[0]["certified"] == 1 and compliance[0]["assigned"] == 1
 
 
-def test_killing_the_worker_mid_grading_loses_nothing_and_grades_once(start_worker, settings, tmp_path):
-    settings.LENCANA_REQUEUE_AFTER_SECONDS = 0
-    course = factories.course(quizzes=1)
-    quiz_id = course.modules.get().quizzes.get().pk
-    learners = [factories.person() for _ in range(4)]
+def take_quizzes(learners: list, quiz_id: int) -> None:
     for person in learners:
         client = APIClient()
         client.force_authenticate(user=person.user)
         take_quiz(client, quiz_id)
 
-    slow = start_worker(slow=True)
-    wait_for(lambda: list(Path(tmp_path).glob("grading-*")), timeout=60, what="grading to start")
-    os.kill(slow.process.pid, signal.SIGKILL)
-    slow.process.wait()
-    not_graded = Attempt.objects.exclude(status=Attempt.Status.GRADED).count()
-    assert not_graded >= 1, "the kill must land before every attempt is graded"
 
-    start_worker()
-    attempts_sweep()  # what the periodic sweep does: queue again what was left `submitted`
+def relay_later(hours: float) -> None:
+    """What the relay's periodic pass does once the clock has moved on."""
+    events_relay(now=timezone.now() + timedelta(hours=hours))
+
+
+def assert_exactly_once(learners: list, course) -> None:
+    """Every pass graded once and earned exactly one rendered certificate, even after every
+    event is delivered again."""
+    graded_at = dict(Attempt.objects.values_list("pk", "graded_at"))
+    issued = dict(Certificate.objects.values_list("pk", "rendered_at"))
+    for event_id, handler in Event.objects.filter(deliveries__isnull=False).values_list(
+        "pk", "deliveries__handler"
+    ):
+        deliver_event_task.delay(event_id, handler)
+    relay_later(hours=24)
+    time.sleep(4)  # let the worker take every duplicate
+    assert dict(Attempt.objects.values_list("pk", "graded_at")) == graded_at
+    assert dict(Certificate.objects.values_list("pk", "rendered_at")) == issued
+    assert all(a.passed and a.percent == 100 for a in Attempt.objects.all())
+    assert Attempt.objects.count() == len(learners)
+    for person in learners:
+        assert Certificate.objects.filter(holder=person, course=course).count() == 1
+
+
+def wait_until_certified(learners: list) -> None:
     wait_for(
         lambda: not Attempt.objects.exclude(status=Attempt.Status.GRADED).exists(),
         timeout=90,
@@ -132,16 +149,40 @@ def test_killing_the_worker_mid_grading_loses_nothing_and_grades_once(start_work
         what="certificates",
     )
 
-    graded_at = dict(Attempt.objects.values_list("pk", "graded_at"))
-    # Duplicate deliveries and another sweep change nothing.
-    for attempt_id in graded_at:
-        grade_attempt_task.delay(attempt_id)
-    for person in learners:
-        issue_certificate_task.delay(person.pk, course.pk)
-    attempts_sweep()
-    time.sleep(4)  # let the worker take every duplicate
-    assert dict(Attempt.objects.values_list("pk", "graded_at")) == graded_at
-    assert all(a.passed and a.percent == 100 for a in Attempt.objects.all())
-    assert Attempt.objects.count() == len(learners)
-    for person in learners:
-        assert Certificate.objects.filter(holder=person, course=course).count() == 1
+
+def test_killing_the_worker_mid_grading_loses_nothing_and_grades_once(start_worker, tmp_path):
+    course = factories.course(quizzes=1)
+    learners = [factories.person() for _ in range(4)]
+    take_quizzes(learners, course.modules.get().quizzes.get().pk)
+
+    slow = start_worker(slow=True)
+    wait_for(lambda: list(Path(tmp_path).glob("grading-*")), timeout=60, what="grading to start")
+    os.kill(slow.process.pid, signal.SIGKILL)
+    slow.process.wait()
+    not_graded = Attempt.objects.exclude(status=Attempt.Status.GRADED).count()
+    assert not_graded >= 1, "the kill must land before every attempt is graded"
+
+    start_worker()
+    # The message the killed worker held is lost to it; the outbox still has its event.
+    relay_later(hours=1)
+    wait_until_certified(learners)
+    assert_exactly_once(learners, course)
+
+
+def test_a_worker_down_for_days_with_its_messages_lost_still_certifies_every_pass_once(start_worker):
+    """The old sweep looked back two days: a longer outage lost passes. The outbox has no
+    window. Messages queued during the outage are purged too, as a broker that lost them."""
+    course = factories.course(quizzes=1)
+    learners = [factories.person() for _ in range(3)]
+    take_quizzes(learners, course.modules.get().quizzes.get().pk)
+    celery_app.control.purge()
+    assert Event.objects.filter(type=types.ATTEMPT_SUBMITTED, done_at__isnull=True).count() == 3
+    three_days_ago = timezone.now() - timedelta(days=3)
+    Attempt.objects.update(started_at=three_days_ago, submitted_at=three_days_ago)
+    Event.objects.update(created_at=three_days_ago, relay_after=three_days_ago)
+
+    start_worker()
+    events_relay()  # the first periodic pass after the worker is back
+    wait_until_certified(learners)
+    assert not Event.objects.filter(done_at__isnull=True).exists()
+    assert_exactly_once(learners, course)

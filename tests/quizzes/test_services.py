@@ -5,6 +5,9 @@ import pytest
 from django.utils import timezone
 
 from core.errors import ServiceError
+from courses.models import Enrolment
+from events import types
+from events.models import Event
 from quizzes import services
 from quizzes.models import Attempt, Quiz, QuizVersion
 from quizzes.services import Answer
@@ -109,77 +112,88 @@ def test_answers_after_submit_are_rejected(course, learner):
     assert err.value.code == "attempt_closed"
 
 
-def test_submit_queues_grading_after_commit_and_twice_is_harmless(
+def events_of(event_type: str) -> list[Event]:
+    return list(Event.objects.filter(type=event_type).order_by("id"))
+
+
+def test_submit_records_the_news_with_the_change_and_twice_is_harmless(
     course, learner, django_capture_on_commit_callbacks
 ):
     attempt = services.attempt_start(quiz=first_quiz(course), person=learner)
-    with mock.patch("quizzes.tasks.grade_attempt_task.delay") as delay:
+    with mock.patch("events.outbox.current_app") as celery:
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
             first = services.attempt_submit(attempt=attempt, answers=answers_for(attempt))
             second = services.attempt_submit(attempt=attempt)
-    assert len(callbacks) == 1
-    delay.assert_called_once_with(attempt.pk)
+    assert len(callbacks) == 1  # one event, handed to the relay after commit
+    [event] = events_of(types.ATTEMPT_SUBMITTED)
+    assert event.data == {"attempt_id": attempt.pk, "person_id": learner.pk, "quiz_id": attempt.quiz_id}
+    celery.send_task.assert_called_once_with(
+        "events.tasks.deliver_event_task", args=[event.pk, "quizzes.handlers.grade_submitted_attempt"]
+    )
     assert first.status == second.status == Attempt.Status.SUBMITTED
     assert second.submitted_at == first.submitted_at
 
 
-def test_grading_twice_grades_once(course, learner, django_capture_on_commit_callbacks):
+def test_answers_sent_with_a_second_submit_are_refused_not_dropped(course, learner):
+    attempt = services.attempt_start(quiz=first_quiz(course), person=learner)
+    services.attempt_submit(attempt=attempt, answers=answers_for(attempt, correct=False))
+    with pytest.raises(ServiceError) as err:
+        services.attempt_submit(attempt=attempt, answers=answers_for(attempt))
+    assert err.value.code == "attempt_closed"
+    assert len(events_of(types.ATTEMPT_SUBMITTED)) == 1
+
+
+def test_grading_twice_grades_once(course, learner):
     attempt = services.attempt_start(quiz=first_quiz(course), person=learner)
     services.attempt_submit(attempt=attempt, answers=answers_for(attempt))
-    with mock.patch("certificates.tasks.issue_certificate_task.delay") as issue:
-        with django_capture_on_commit_callbacks(execute=True):
-            graded = services.attempt_grade(attempt_id=attempt.pk)
-            again = services.attempt_grade(attempt_id=attempt.pk)
+    graded = services.attempt_grade(attempt_id=attempt.pk)
+    again = services.attempt_grade(attempt_id=attempt.pk)
     assert graded.status == Attempt.Status.GRADED and graded.passed
     assert graded.percent == 100
     assert again.graded_at == graded.graded_at
-    issue.assert_called_once_with(learner.pk, course.pk)
+    [event] = events_of(types.ATTEMPT_GRADED)
+    assert event.data == {
+        "attempt_id": attempt.pk,
+        "person_id": learner.pk,
+        "quiz_id": attempt.quiz_id,
+        "course_id": course.pk,
+        "enrolment_id": attempt.enrolment_id,
+        "passed": True,
+    }
 
 
-def test_a_failed_attempt_queues_no_certificate(course, learner, django_capture_on_commit_callbacks):
+def test_a_submitted_attempt_is_graded_by_its_event(course, learner):
     attempt = services.attempt_start(quiz=first_quiz(course), person=learner)
     services.attempt_submit(attempt=attempt, answers=answers_for(attempt, correct=False))
-    with mock.patch("certificates.tasks.issue_certificate_task.delay") as issue:
-        with django_capture_on_commit_callbacks(execute=True):
-            graded = services.attempt_grade(attempt_id=attempt.pk)
-    assert graded.passed is False and graded.score == 0
-    issue.assert_not_called()
+    factories.deliver_events()
+    attempt.refresh_from_db()
+    assert attempt.status == Attempt.Status.GRADED and attempt.passed is False and attempt.score == 0
+    assert events_of(types.ATTEMPT_GRADED)[0].data["passed"] is False
 
 
-def test_sweep_submits_overdue_attempts_and_grades_answers_saved_in_time(
-    course, learner, django_capture_on_commit_callbacks, settings
-):
+def test_sweep_submits_overdue_attempts_and_grades_answers_saved_in_time(course, learner, settings):
     settings.LENCANA_ATTEMPT_GRACE_SECONDS = 0
     attempt = services.attempt_start(quiz=first_quiz(course), person=learner)
     services.attempt_save_answers(attempt=attempt, answers=answers_for(attempt))
     Attempt.objects.filter(pk=attempt.pk).update(deadline=timezone.now() - timedelta(seconds=1))
-    with (
-        mock.patch("quizzes.tasks.grade_attempt_task.delay") as delay,
-        mock.patch("certificates.tasks.issue_certificate_task.delay"),
-    ):
-        with django_capture_on_commit_callbacks(execute=True):
-            result = services.attempts_sweep()
-        delay.assert_called_once_with(attempt.pk)
-        graded = services.attempt_grade(attempt_id=attempt.pk)
-    assert result.auto_submitted == 1
+    assert services.attempts_sweep() == 1
+    assert services.attempts_sweep() == 0
+    factories.deliver_events()
+    graded = Attempt.objects.get(pk=attempt.pk)
     assert graded.auto_submitted and graded.passed
 
 
-def test_sweep_requeues_attempts_left_submitted(
-    course, learner, django_capture_on_commit_callbacks, settings
-):
-    settings.LENCANA_REQUEUE_AFTER_SECONDS = 60
+def test_attempts_after_a_certificate_lapses_count_in_a_new_cycle(learner):
+    course = factories.course(quizzes=1)
     attempt = services.attempt_start(quiz=first_quiz(course), person=learner)
-    with mock.patch("quizzes.tasks.grade_attempt_task.delay") as delay:
-        with django_capture_on_commit_callbacks(execute=True):
-            services.attempt_submit(attempt=attempt)
-        delay.reset_mock()
-        with django_capture_on_commit_callbacks(execute=True):
-            assert services.attempts_sweep().requeued == 0  # too recent
-        Attempt.objects.filter(pk=attempt.pk).update(grade_enqueued_at=timezone.now() - timedelta(minutes=5))
-        with django_capture_on_commit_callbacks(execute=True):
-            assert services.attempts_sweep().requeued == 1
-    delay.assert_called_once_with(attempt.pk)
+    services.attempt_submit(attempt=attempt, answers=answers_for(attempt))
+    factories.deliver_events()
+    with pytest.raises(ServiceError) as err:
+        services.attempt_start(quiz=first_quiz(course), person=learner)
+    assert err.value.code == "already_passed"
+    Enrolment.objects.filter(pk=attempt.enrolment_id).update(next_cycle_at=timezone.now())
+    again = services.attempt_start(quiz=first_quiz(course), person=learner)
+    assert again.enrolment.cycle == 2 and again.number == 2
 
 
 def test_publish_freezes_questions_so_edits_do_not_touch_attempts(course, learner):

@@ -28,10 +28,10 @@ def org(course):
     started = factories.person(unit=polres)
     idle = factories.person(unit=depok)
     factories.person(unit=depok, function="reskrim")  # the course is not required for Reskrim
-    Certificate.objects.create(
+    factories.certificate(
         holder=certified, course=course, issued_at=now, expires_at=now + timedelta(days=300)
     )
-    Certificate.objects.create(
+    factories.certificate(
         holder=expired,
         course=course,
         issued_at=now - timedelta(days=400),
@@ -79,7 +79,7 @@ def test_certificate_csv(org, hr):
 
 def test_certificate_list_query_count_does_not_grow(org, hr, course, django_assert_max_num_queries):
     for _ in range(10):
-        Certificate.objects.create(holder=factories.person(), course=course, issued_at=timezone.now())
+        factories.certificate(holder=factories.person(), course=course, issued_at=timezone.now())
     with django_assert_max_num_queries(6):
         assert client_for(hr).get("/api/v1/hr/certificates/").json()["count"] == 12
 

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from courses.services import course_import
+from quizzes.course_import import course_import
 
 CONTENT = Path(__file__).resolve().parents[2] / "content" / "briefing_course.json"
 

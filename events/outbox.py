@@ -1,0 +1,49 @@
+"""Recording news: a row in the same transaction as the change, handed to the relay on commit."""
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from celery import current_app
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from events import registry, types
+from events.models import Event
+
+logger = logging.getLogger(__name__)
+
+DELIVER_TASK = "events.tasks.deliver_event_task"
+
+
+def record(event_type: str, **data: Any) -> Event:
+    """Write an event in the current transaction; after it commits, queue one delivery per
+    handler. Must be called inside the transaction of the change it reports."""
+    if event_type not in types.ALL:
+        raise ValueError(f"unknown event type {event_type!r}")
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("events.record needs the transaction of the change it reports")
+    now = timezone.now()
+    handlers = [h.name for h in registry.handlers_for(event_type)]
+    event = Event.objects.create(
+        type=event_type,
+        data=data,
+        created_at=now,
+        done_at=None if handlers else now,
+        relay_after=now + timedelta(seconds=settings.LENCANA_RELAY_AFTER_SECONDS),
+    )
+    if handlers:
+        transaction.on_commit(lambda: send_deliveries(event.pk, handlers))
+    return event
+
+
+def send_deliveries(event_id: int, handler_names: list[str]) -> None:
+    """Queue deliveries. A broker that cannot be reached loses nothing: the event stays
+    undelivered in the outbox and the periodic relay pass queues it again."""
+    for name in handler_names:
+        try:
+            current_app.send_task(DELIVER_TASK, args=[event_id, name])
+        except Exception:  # any broker failure; the outbox row is the source of truth
+            logger.warning("could not queue event %s for %s; the relay will retry", event_id, name)
+            return

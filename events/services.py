@@ -1,0 +1,150 @@
+"""The relay: delivering events to handlers (once each), the periodic pass over what is
+undelivered, and pruning by retention."""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from events import registry
+from events.models import Delivery, Event
+from events.outbox import send_deliveries
+
+logger = logging.getLogger(__name__)
+
+RELAY_BATCH = 500
+MAX_BACKOFF = timedelta(hours=1)
+
+
+def event_deliver(*, event_id: int, handler_name: str) -> bool:
+    """Hand one event to one handler unless it already had it. Returns whether it ran.
+
+    An atomic handler runs in the transaction that inserts its delivery row first: a second
+    copy of the same delivery waits on that row's unique key and then finds it, so the
+    handler's writes happen once whatever the broker repeats."""
+    handler = registry.get(handler_name)
+    if handler is None:
+        logger.error("no handler %s (event %s); left undelivered", handler_name, event_id)
+        return False
+    if handler.atomic:
+        with transaction.atomic():
+            event = Event.objects.get(pk=event_id)
+            try:
+                with transaction.atomic():
+                    Delivery.objects.create(event=event, handler=handler.name, delivered_at=timezone.now())
+            except IntegrityError:
+                return False
+            _run(handler, event)
+    else:
+        event = Event.objects.get(pk=event_id)
+        if Delivery.objects.filter(event=event, handler=handler.name).exists():
+            return False
+        _run(handler, event)  # idempotent by contract: it may run again if we die right here
+        Delivery.objects.get_or_create(
+            event=event, handler=handler.name, defaults={"delivered_at": timezone.now()}
+        )
+    _mark_done_if_complete(event)
+    return True
+
+
+def _run(handler: registry.Handler, event: Event) -> None:
+    """A row the event names that no longer exists leaves nothing to do: the delivery is
+    recorded, so the relay does not try a poison event for ever."""
+    try:
+        if handler.atomic:
+            with transaction.atomic():  # a savepoint: what the handler half-wrote is undone
+                handler.fn(event)
+        else:
+            handler.fn(event)
+    except ObjectDoesNotExist:
+        logger.warning("%s: a row named by event %s no longer exists; nothing to do", handler.name, event.pk)
+
+
+def _mark_done_if_complete(event: Event) -> None:
+    wanted = {h.name for h in registry.handlers_for(event.type)}
+    delivered = set(Delivery.objects.filter(event=event).values_list("handler", flat=True))
+    if wanted <= delivered:
+        Event.objects.filter(pk=event.pk, done_at__isnull=True).update(done_at=timezone.now())
+
+
+def _backoff(relays: int) -> timedelta:
+    return min(timedelta(seconds=settings.LENCANA_RELAY_AFTER_SECONDS) * 2**relays, MAX_BACKOFF)
+
+
+@dataclass(frozen=True)
+class RelayResult:
+    events: int
+    deliveries: int
+
+
+def events_relay(*, now: datetime | None = None) -> RelayResult:
+    """Queue again the missing deliveries of events not done by their `relay_after` time (a
+    lost message, a broker or worker outage of any length). Each pass marks what it queued and
+    backs off per event, so nothing is sent again and again while it is still on its way."""
+    now = now or timezone.now()
+    pending: list[tuple[int, list[str]]] = []
+    with transaction.atomic():
+        due = list(
+            Event.objects.select_for_update(skip_locked=True)
+            .filter(done_at__isnull=True, relay_after__lte=now)
+            .order_by("relay_after")[:RELAY_BATCH]
+        )
+        delivered: dict[int, set[str]] = {}
+        for event_id, name in Delivery.objects.filter(event__in=due).values_list("event_id", "handler"):
+            delivered.setdefault(event_id, set()).add(name)
+        done = []
+        for event in due:
+            missing = [
+                h.name for h in registry.handlers_for(event.type) if h.name not in delivered.get(event.pk, ())
+            ]
+            if not missing:
+                event.done_at = now
+                done.append(event)
+                continue
+            event.relay_after = now + _backoff(event.relays)
+            event.relays += 1
+            pending.append((event.pk, missing))
+        Event.objects.bulk_update(due, ["relay_after", "relays", "done_at"])
+        transaction.on_commit(lambda: _send_all(pending))
+    if pending:
+        logger.info("relay: queued %s deliveries of %s events", sum(len(n) for _, n in pending), len(pending))
+    return RelayResult(events=len(pending), deliveries=sum(len(n) for _, n in pending))
+
+
+def _send_all(pending: list[tuple[int, list[str]]]) -> None:
+    for event_id, names in pending:
+        send_deliveries(event_id, names)
+
+
+def events_prune(*, now: datetime | None = None) -> int:
+    """Delete events delivered more than LENCANA_EVENT_RETENTION_DAYS ago (their deliveries
+    go with them). Undelivered events are never pruned: they are work still to do."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.LENCANA_EVENT_RETENTION_DAYS)
+    deleted, _ = Event.objects.filter(done_at__lt=cutoff).delete()
+    return deleted
+
+
+def events_deliver_pending(*, limit: int = 10_000) -> int:
+    """Deliver every undelivered event in this process, in order, including the events those
+    deliveries record; for tests and for an operator draining the outbox by hand."""
+    count = 0
+    while count < limit:
+        batch = list(Event.objects.filter(done_at__isnull=True).order_by("id")[:100])
+        progressed = False
+        for event in batch:
+            delivered = set(Delivery.objects.filter(event=event).values_list("handler", flat=True))
+            for handler in registry.handlers_for(event.type):
+                if handler.name not in delivered and event_deliver(
+                    event_id=event.pk, handler_name=handler.name
+                ):
+                    count += 1
+                    progressed = True
+            _mark_done_if_complete(event)
+        if not progressed:
+            break
+    return count

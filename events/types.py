@@ -1,0 +1,9 @@
+"""The catalogue of domain events. Payloads carry ids (and the few facts a subscriber routes on),
+never copies of rows: a handler reads the current state."""
+
+ATTEMPT_SUBMITTED = "attempt.submitted"  # attempt_id, person_id, quiz_id
+ATTEMPT_GRADED = "attempt.graded"  # attempt_id, person_id, quiz_id, course_id, enrolment_id, passed
+CERTIFICATE_ISSUED = "certificate.issued"  # certificate_id, person_id, course_id
+CERTIFICATE_REVOKED = "certificate.revoked"  # certificate_id, person_id, course_id
+
+ALL = frozenset({ATTEMPT_SUBMITTED, ATTEMPT_GRADED, CERTIFICATE_ISSUED, CERTIFICATE_REVOKED})

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from people import api
+
+urlpatterns = [
+    path("auth/token/", api.TokenApi.as_view(), name="token"),
+    path("auth/token/refresh/", api.TokenRefreshApi.as_view(), name="token-refresh"),
+]
