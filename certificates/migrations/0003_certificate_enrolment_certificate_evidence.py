@@ -50,9 +50,4 @@ class Migration(migrations.Migration):
             field=models.ManyToManyField(blank=True, related_name='certificates', to='quizzes.attempt'),
         ),
         migrations.RunPython(certificates_into_cycles, migrations.RunPython.noop),
-        migrations.AlterField(
-            model_name='certificate',
-            name='enrolment',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='certificate', to='courses.enrolment'),
-        ),
     ]

@@ -47,9 +47,4 @@ class Migration(migrations.Migration):
             field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='attempts', to='courses.enrolment'),
         ),
         migrations.RunPython(attempts_into_cycles, migrations.RunPython.noop),
-        migrations.AlterField(
-            model_name='attempt',
-            name='enrolment',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='attempts', to='courses.enrolment'),
-        ),
     ]
