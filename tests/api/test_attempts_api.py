@@ -93,6 +93,16 @@ def test_submit_twice_returns_the_current_status_and_answers_after_submit_are_40
     assert late.status_code == 409 and late.json()["code"] == "attempt_closed"
 
 
+def test_a_second_submit_that_carries_answers_is_409_and_changes_nothing(started):
+    client, body = started
+    url = f"/api/v1/attempts/{body['id']}/"
+    assert client.post(url + "submit/").status_code == 202
+    answers = factories.correct_answers(body)
+    late = client.post(url + "submit/", {"answers": answers}, format="json")
+    assert late.status_code == 409 and late.json()["code"] == "attempt_closed"
+    assert not Response.objects.filter(attempt_id=body["id"]).exists()
+
+
 def test_a_second_start_is_409_with_a_reason(started, course):
     client, body = started
     quiz_id = Attempt.objects.get(pk=body["id"]).quiz_id
