@@ -21,7 +21,9 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", f"http://localhost:{env('PORT', '8000')}").rstrip("/")
+# Verify URLs, QR codes and credential ids name the web's URL, whichever process renders them:
+# never derived from PORT, which is the port of this process (honcho gives the worker another).
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://localhost:8000").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
