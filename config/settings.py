@@ -1,12 +1,13 @@
 """Settings for Lencana, read from the environment (see .env.example)."""
 
+import secrets
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env, env_bool, env_int, env_list
+from config.env import env, env_bool, env_int, env_list, file_made_once
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env("LENCANA_VAR_DIR", str(BASE_DIR / "var")))
@@ -17,7 +18,9 @@ SECRET_KEY = env("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off.")
-    SECRET_KEY = "insecure-development-key-never-use-in-production"  # noqa: S105
+    # Development: a random key made once under var/, so nobody can sign tokens with a
+    # constant read from this file.
+    SECRET_KEY = file_made_once(VAR_DIR / "secret-key.txt", lambda: secrets.token_urlsafe(50))
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])

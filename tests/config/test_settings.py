@@ -68,3 +68,21 @@ def test_make_run_gives_every_process_the_web_url(tmp_path):
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert (tmp_path / "url").read_text() == "http://localhost:9000"
+
+
+def test_debug_without_a_secret_key_uses_one_made_once_under_var(tmp_path):
+    def secret_key(var_dir: Path) -> str:
+        return settings_of_a_new_process(
+            ["SECRET_KEY"], DJANGO_DEBUG="1", DJANGO_SECRET_KEY=None, LENCANA_VAR_DIR=str(var_dir)
+        )["SECRET_KEY"]
+
+    first, second = secret_key(tmp_path / "a"), secret_key(tmp_path / "a")
+
+    assert first == second == (tmp_path / "a" / "secret-key.txt").read_text().strip()
+    assert len(first) >= 50
+    assert (tmp_path / "a" / "secret-key.txt").stat().st_mode & 0o077 == 0
+    assert secret_key(tmp_path / "b") != first
+
+
+def test_settings_hold_no_constant_secret_key():
+    assert "insecure-development-key" not in (ROOT / "config" / "settings.py").read_text()
