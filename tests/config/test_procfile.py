@@ -27,3 +27,17 @@ def option(argv: list[str], name: str) -> str:
 def test_the_web_binds_localhost_unless_told_otherwise():
     assert option(argv_of("web", PORT="8000"), "--bind") == "127.0.0.1:8000"
     assert option(argv_of("web", PORT="8000", BIND="192.0.2.10"), "--bind") == "192.0.2.10:8000"
+
+
+def test_the_web_keeps_gunicorns_control_socket_under_var():
+    assert option(argv_of("web", PORT="8000"), "--control-socket") == "var/gunicorn.ctl"
+    elsewhere = argv_of("web", PORT="8000", LENCANA_VAR_DIR="/srv/lencana/var")
+    assert option(elsewhere, "--control-socket") == "/srv/lencana/var/gunicorn.ctl"
+
+
+def test_gunicorn_accepts_the_web_command():
+    argv = argv_of("web", PORT="8000")
+    result = subprocess.run(
+        [argv[0], "--check-config", *argv[1:]], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
