@@ -17,15 +17,18 @@ $(STAMP): pyproject.toml
 # DATABASE_URL / REDIS_URL say otherwise.
 run: export DJANGO_DEBUG ?= 1
 run: export PORT := $(PORT)
+# honcho gives each process its own PORT (web 8000, worker 8100, beat 8200): the URL certificates
+# name is the web's, fixed here for all of them.
+run: export PUBLIC_BASE_URL ?= http://localhost:$(PORT)
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_briefing
 	$(BIN)/python manage.py seed_demo
 	@echo ""
-	@echo "  API        http://localhost:$(PORT)/api/v1/"
-	@echo "  API docs   http://localhost:$(PORT)/api/docs/"
-	@echo "  Admin      http://localhost:$(PORT)/admin/"
-	@echo "  Verify     http://localhost:$(PORT)/verify/<code>/"
+	@echo "  API        $(PUBLIC_BASE_URL)/api/v1/"
+	@echo "  API docs   $(PUBLIC_BASE_URL)/api/docs/"
+	@echo "  Admin      $(PUBLIC_BASE_URL)/admin/"
+	@echo "  Verify     $(PUBLIC_BASE_URL)/verify/<code>/"
 	@echo "  Demo accounts (above): demo-learner, demo-instructor, demo-hr"
 	@echo ""
 	$(BIN)/honcho start -f Procfile

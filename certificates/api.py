@@ -68,15 +68,38 @@ class _NotReady(APIException):
     default_code = "not_ready"
 
 
+class PdfRenderer(renderers.BaseRenderer):
+    media_type = "application/pdf"
+    format = "pdf"
+    charset = None
+    render_style = "binary"
+
+    def render(
+        self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None
+    ) -> bytes:
+        return bytes(data)
+
+
 class CertificatePdfApi(APIView):
+    # The only representation is the PDF, so `*/*` and a browser's Accept get it too.
+    renderer_classes = [PdfRenderer]
+
     @extend_schema(responses={(200, "application/pdf"): bytes})
-    def get(self, request: Request, certificate_id: int) -> HttpResponse:
+    def get(self, request: Request, certificate_id: int) -> Response:
         certificate = _certificate_for(request, certificate_id, "pdf")
         if not certificate.pdf:
             raise _NotReady()
-        response = HttpResponse(bytes(certificate.pdf), content_type="application/pdf")
-        response["Content-Disposition"] = f'inline; filename="{certificate.code}.pdf"'
-        return response
+        return Response(
+            bytes(certificate.pdf),
+            headers={"Content-Disposition": f'inline; filename="{certificate.code}.pdf"'},
+        )
+
+    def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
+        if getattr(response, "exception", False):
+            # An error has no PDF to show: its body is JSON, whatever the client accepts.
+            request.accepted_renderer = renderers.JSONRenderer()
+            request.accepted_media_type = renderers.JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
 
 
 class CertificateCredentialApi(APIView):

@@ -1,29 +1,25 @@
 """The Ed25519 key that signs credentials, and the issuer profile that publishes it."""
 
-import os
 from functools import cache
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
 
 from certificates import credentials
+from config.env import file_made_once
 
 
 @cache
 def signing_key() -> Ed25519PrivateKey:
     """LENCANA_SIGNING_KEY when set (required in production); otherwise a development key made
-    once under var/, created exclusively so concurrent processes end up with the same key."""
+    once under var/, the same for every process."""
     if settings.LENCANA_SIGNING_KEY:
         return credentials.load_private_key(settings.LENCANA_SIGNING_KEY)
-    path = settings.LENCANA_SIGNING_KEY_FILE
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return credentials.load_private_key(path.read_text().strip())
-    with os.fdopen(fd, "w") as f:
-        key = Ed25519PrivateKey.generate()
-        f.write(credentials.private_key_to_multibase(key))
-    return key
+    made = file_made_once(
+        settings.LENCANA_SIGNING_KEY_FILE,
+        lambda: credentials.private_key_to_multibase(Ed25519PrivateKey.generate()),
+    )
+    return credentials.load_private_key(made)
 
 
 def issuer_id() -> str:

@@ -1,12 +1,13 @@
 """Settings for Lencana, read from the environment (see .env.example)."""
 
+import secrets
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env, env_bool, env_int, env_list
+from config.env import env, env_bool, env_int, env_list, file_made_once
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env("LENCANA_VAR_DIR", str(BASE_DIR / "var")))
@@ -17,11 +18,15 @@ SECRET_KEY = env("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off.")
-    SECRET_KEY = "insecure-development-key-never-use-in-production"  # noqa: S105
+    # Development: a random key made once under var/, so nobody can sign tokens with a
+    # constant read from this file.
+    SECRET_KEY = file_made_once(VAR_DIR / "secret-key.txt", lambda: secrets.token_urlsafe(50))
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", f"http://localhost:{env('PORT', '8000')}").rstrip("/")
+# Verify URLs, QR codes and credential ids name the web's URL, whichever process renders them:
+# never derived from PORT, which is the port of this process (honcho gives the worker another).
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://localhost:8000").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -176,13 +181,15 @@ BROKER_DIR = VAR_DIR / "broker"
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # One folder is both the in- and out-box, so any process on this machine can send and any
-    # worker can receive: no server needed for development.
-    (BROKER_DIR / "queue").mkdir(parents=True, exist_ok=True)
-    (BROKER_DIR / "processed").mkdir(parents=True, exist_ok=True)
+    # worker can receive: no server needed for development. The control folder (exchange
+    # tables, remote control) defaults to `control/` in the current folder: keep it in var/ too.
+    for folder in ("queue", "processed", "control"):
+        (BROKER_DIR / folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
         "processed_folder": str(BROKER_DIR / "processed"),
+        "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
         "polling_interval": 0.2,
     }

@@ -1,5 +1,9 @@
-from django.contrib import admin
+from typing import Any
 
+from django.contrib import admin
+from django.http import HttpRequest
+
+from people import services
 from people.models import Person, Unit
 
 
@@ -7,6 +11,16 @@ from people.models import Person, Unit
 class UnitAdmin(admin.ModelAdmin):
     list_display = ["name", "level", "parent", "path"]
     search_fields = ["name"]
+    readonly_fields = ["path"]
+
+    def save_model(self, request: HttpRequest, obj: Unit, form: Any, change: bool) -> None:
+        # Through the services, which keep the paths of the unit and its subtree right.
+        if change:
+            unit = services.unit_update(unit_id=obj.pk, name=obj.name, level=obj.level, parent=obj.parent)
+        else:
+            unit = services.unit_create(name=obj.name, level=obj.level, parent=obj.parent)
+        obj.pk = unit.pk
+        obj.refresh_from_db()
 
 
 @admin.register(Person)

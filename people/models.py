@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 
@@ -68,13 +69,22 @@ class Unit(models.Model):
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
-    path = models.CharField(max_length=255, db_index=True, editable=False, default="")
+    # Written only by people.services (unit_create, unit_update), which know the row's id.
+    path = models.CharField(max_length=255, unique=True, editable=False)
 
     class Meta:
         ordering = ["path"]
+        constraints = [
+            # An empty path would make `path__startswith` match every unit.
+            models.CheckConstraint(condition=~models.Q(path=""), name="unit_path_not_empty"),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if self.pk and self.parent is not None and self.parent.path.startswith(self.path):
+            raise ValidationError({"parent": "A unit cannot be placed under itself or one of its own units."})
 
 
 nrp_validator = RegexValidator(r"^(\d{8}|\d{18})$", "An NRP has 8 digits (a civil servant's NIP has 18).")

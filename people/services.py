@@ -1,14 +1,46 @@
+import uuid
+
 from django.contrib.auth.models import Group, User
 from django.db import transaction
+from django.db.models import CharField, Value
+from django.db.models.functions import Concat, Substr
 
 from people.models import Person, Role, Unit
 
 
+def _path(*, parent: Unit | None, unit_id: int) -> str:
+    return f"{parent.path if parent else ''}{unit_id}/"
+
+
 @transaction.atomic
 def unit_create(*, name: str, level: str, parent: Unit | None = None) -> Unit:
-    unit = Unit.objects.create(name=name, level=level, parent=parent)
-    unit.path = f"{parent.path if parent else ''}{unit.pk}/"
+    """A unit with its materialised path. The path holds the row's own id, known only after the
+    insert: a unique placeholder keeps its place until the update in the same transaction, so no
+    committed row ever has a path that is empty or another unit's."""
+    unit = Unit(name=name, level=level, parent=parent, path=f"new:{uuid.uuid4().hex}")
+    unit.full_clean()
+    unit.save()
+    unit.path = _path(parent=parent, unit_id=unit.pk)
     unit.save(update_fields=["path"])
+    return unit
+
+
+@transaction.atomic
+def unit_update(*, unit_id: int, name: str, level: str, parent: Unit | None) -> Unit:
+    """Rename a unit or move it under another parent (or none); a move rewrites the path of its
+    whole subtree. A unit cannot move under itself or one of its own units."""
+    unit = Unit.objects.select_for_update().get(pk=unit_id)
+    if parent is not None:
+        parent = Unit.objects.select_for_update().get(pk=parent.pk)  # its path as committed now
+    unit.name, unit.level, unit.parent = name, level, parent
+    unit.full_clean()
+    old_path, new_path = unit.path, _path(parent=parent, unit_id=unit.pk)
+    unit.path = new_path
+    unit.save()
+    if new_path != old_path:
+        Unit.objects.filter(path__startswith=old_path).exclude(pk=unit.pk).update(
+            path=Concat(Value(new_path), Substr("path", len(old_path) + 1), output_field=CharField())
+        )
     return unit
 
 

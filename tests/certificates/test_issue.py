@@ -186,3 +186,18 @@ def test_signing_key_command_prints_a_loadable_key(capsys):
     line = capsys.readouterr().out.strip()
     assert line.startswith("LENCANA_SIGNING_KEY=z")
     assert credentials.load_private_key(line.split("=", 1)[1])
+
+
+def test_a_development_signing_key_is_made_once_under_var(settings, tmp_path):
+    settings.LENCANA_SIGNING_KEY = ""
+    settings.LENCANA_SIGNING_KEY_FILE = tmp_path / "signing-key.txt"
+    keys.signing_key.cache_clear()
+    try:
+        first = credentials.public_key_multibase(keys.signing_key().public_key())
+        keys.signing_key.cache_clear()
+        second = credentials.public_key_multibase(keys.signing_key().public_key())
+    finally:
+        keys.signing_key.cache_clear()
+
+    assert first == second
+    assert settings.LENCANA_SIGNING_KEY_FILE.stat().st_mode & 0o077 == 0
