@@ -5,7 +5,7 @@ from typing import Any
 from django.http import HttpResponse
 from django.shortcuts import render
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from rest_framework import renderers, serializers
 from rest_framework.exceptions import APIException, NotFound
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny

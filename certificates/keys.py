@@ -6,7 +6,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
 
 from certificates import credentials
-from config.env import file_made_once
+from core.files import file_made_once
 
 
 @cache

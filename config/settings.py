@@ -7,7 +7,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env, env_bool, env_int, env_list, file_made_once
+from config.env import env, env_bool, env_int, env_list
+from core.files import file_made_once
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env("LENCANA_VAR_DIR", str(BASE_DIR / "var")))

@@ -17,7 +17,7 @@ def migrate(targets: list[tuple[str, str | None]]):  # type: ignore[no-untyped-d
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
     executor.migrate(targets)
-    return executor.loader.project_state([t for t in targets if t[1] is not None]).apps
+    return executor.loader.project_state([(app, name) for app, name in targets if name is not None]).apps
 
 
 @pytest.mark.django_db(transaction=True)

@@ -13,7 +13,7 @@ BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.
 @pytest.fixture
 def certificate(course, learner):
     pass_every_quiz(learner, course)
-    return services.certificate_issue(person_id=learner.pk, course_id=course.pk)
+    return services.certificate_issue(enrolment_id=factories.enrolment(learner, course).pk)
 
 
 @pytest.mark.parametrize("accept", ["application/pdf", "*/*", BROWSER_ACCEPT, None])

@@ -1,6 +1,6 @@
 import threading
 
-from config.env import file_made_once
+from core.files import file_made_once
 
 
 def test_a_file_made_once_is_the_same_for_everyone_who_asks_at_the_same_time(tmp_path) -> None:
