@@ -184,5 +184,8 @@ def test_a_worker_down_for_days_with_its_messages_lost_still_certifies_every_pas
     start_worker()
     events_relay()  # the first periodic pass after the worker is back
     wait_until_certified(learners)
-    assert not Event.objects.filter(done_at__isnull=True).exists()
+    # The render handler records its delivery just after the PDF is stored.
+    wait_for(
+        lambda: not Event.objects.filter(done_at__isnull=True).exists(), timeout=30, what="every event done"
+    )
     assert_exactly_once(learners, course)
