@@ -1,5 +1,6 @@
 import pytest
 
+from courses.models import Lesson, Module
 from quizzes.models import Quiz
 from tests.conftest import client_for
 
@@ -52,3 +53,102 @@ def test_a_duplicate_course_slug_is_400(course, instructor):
         "/api/v1/authoring/courses/", {"slug": course.slug, "title": "Lagi"}, format="json"
     )
     assert response.status_code == 400 and "slug" in response.json()
+
+
+COURSE_FIELDS = {
+    "id",
+    "slug",
+    "title",
+    "title_en",
+    "description",
+    "description_en",
+    "status",
+    "required_functions",
+    "certificate_validity_days",
+    "due_date",
+    "created_at",
+    "updated_at",
+}
+
+
+def test_a_course_is_created_patched_put_and_deleted_with_the_same_shape(instructor):
+    client = client_for(instructor)
+    created = client.post(
+        "/api/v1/authoring/courses/",
+        {"slug": "baru", "title": "Baru", "required_functions": ["lantas"]},
+        format="json",
+    )
+    assert created.status_code == 201, created.content
+    body = created.json()
+    assert set(body) == COURSE_FIELDS
+    assert (body["status"], body["certificate_validity_days"], body["required_functions"]) == (
+        "draft",
+        730,
+        ["lantas"],
+    )
+    url = f"/api/v1/authoring/courses/{body['id']}/"
+    patched = client.patch(url, {"description": "Isi"}, format="json")
+    assert patched.status_code == 200 and patched.json()["title"] == "Baru"
+    assert patched.json()["description"] == "Isi" and patched.json()["required_functions"] == ["lantas"]
+    assert client.put(url, {"description": "Tanpa judul"}, format="json").status_code == 400
+    put = client.put(url, {"slug": "baru", "title": "Judul"}, format="json")
+    assert put.status_code == 200 and put.json()["description"] == "Isi"
+    assert client.get(url).json()["title"] == "Judul"
+    assert client.delete(url).status_code == 204
+    assert client.get(url).status_code == 404
+
+
+def test_a_course_with_a_bad_function_is_400(instructor):
+    response = client_for(instructor).post(
+        "/api/v1/authoring/courses/",
+        {"slug": "baru", "title": "Baru", "required_functions": ["pilot"]},
+        format="json",
+    )
+    assert response.status_code == 400 and "required_functions" in response.json()
+
+
+def test_deleting_a_course_with_attempts_is_409(course, instructor, learner):
+    quiz = Quiz.objects.filter(module__course=course)[0]
+    client_for(learner).post(f"/api/v1/quizzes/{quiz.pk}/attempts/")
+    response = client_for(instructor).delete(f"/api/v1/authoring/courses/{course.pk}/")
+    assert response.status_code == 409 and response.json()["code"] == "in_use"
+    assert Module.objects.filter(course=course).count() == 2
+
+
+def test_a_duplicate_module_slug_in_the_course_is_400_on_the_slug(course, instructor):
+    client = client_for(instructor)
+    response = client.post(
+        "/api/v1/authoring/modules/", {"course": course.pk, "slug": "m1", "title": "Lagi"}, format="json"
+    )
+    assert response.status_code == 400 and "slug" in response.json()
+    module = Module.objects.get(course=course, slug="m2")
+    response = client.patch(f"/api/v1/authoring/modules/{module.pk}/", {"slug": "m1"}, format="json")
+    assert response.status_code == 400 and "slug" in response.json()
+    assert Module.objects.get(pk=module.pk).slug == "m2"
+
+
+def test_modules_and_lessons_are_written_with_the_same_shape(course, instructor):
+    client = client_for(instructor)
+    module = client.post(
+        "/api/v1/authoring/modules/", {"course": course.pk, "slug": "m3", "title": "Tiga"}, format="json"
+    )
+    assert module.status_code == 201, module.content
+    assert set(module.json()) == {"id", "course", "slug", "order", "title", "title_en"}
+    lesson = client.post(
+        "/api/v1/authoring/lessons/",
+        {"module": module.json()["id"], "slug": "l1", "title": "Satu", "body": "Isi"},
+        format="json",
+    )
+    assert lesson.status_code == 201, lesson.content
+    assert set(lesson.json()) == {"id", "module", "slug", "order", "title", "title_en", "body", "body_en"}
+    url = f"/api/v1/authoring/lessons/{lesson.json()['id']}/"
+    patched = client.patch(url, {"body_en": "Body", "order": 2}, format="json")
+    assert patched.status_code == 200 and (patched.json()["body"], patched.json()["order"]) == ("Isi", 2)
+    assert client.delete(url).status_code == 204
+    assert Lesson.objects.filter(module_id=module.json()["id"]).count() == 0
+    missing = client.post(
+        "/api/v1/authoring/lessons/",
+        {"module": 999999, "slug": "x", "title": "X", "body": "Isi"},
+        format="json",
+    )
+    assert missing.status_code == 400 and "module" in missing.json()
