@@ -152,3 +152,87 @@ def test_modules_and_lessons_are_written_with_the_same_shape(course, instructor)
         format="json",
     )
     assert missing.status_code == 400 and "module" in missing.json()
+
+
+def test_a_question_patch_without_choices_keeps_them_and_with_choices_replaces_them(course, instructor):
+    client = client_for(instructor)
+    quiz = Quiz.objects.filter(module__course=course).order_by("id")[0]
+    question = quiz.questions.get(key="q1-single")
+    url = f"/api/v1/authoring/questions/{question.pk}/"
+    before = [(c["text"], c["is_correct"]) for c in client.get(url).json()["choices"]]
+    patched = client.patch(url, {"text": "Diubah?"}, format="json")
+    assert patched.status_code == 200, patched.content
+    assert patched.json()["text"] == "Diubah?"
+    assert [(c["text"], c["is_correct"]) for c in patched.json()["choices"]] == before
+    choices = [{"text": "X", "is_correct": True}, {"text": "Y"}]
+    replaced = client.patch(url, {"choices": choices}, format="json")
+    assert replaced.status_code == 200, replaced.content
+    assert [(c["text"], c["is_correct"]) for c in replaced.json()["choices"]] == [("X", True), ("Y", False)]
+    assert set(replaced.json()["choices"][0]) == {"id", "text", "text_en", "is_correct"}
+    put = client.put(url, {"quiz": quiz.pk, "key": "q1-single", "type": "single", "text": "?"}, format="json")
+    assert put.status_code == 400 and "choices" in put.json()
+
+
+def test_a_question_patch_that_breaks_its_kept_choices_is_400(course, instructor):
+    quiz = Quiz.objects.filter(module__course=course).order_by("id")[0]
+    question = quiz.questions.get(key="q1-single")
+    response = client_for(instructor).patch(
+        f"/api/v1/authoring/questions/{question.pk}/", {"type": "true_false"}, format="json"
+    )
+    assert response.status_code == 400 and response.json()["code"] == "bad_key"
+
+
+def test_a_duplicate_question_key_is_400_on_the_key(course, instructor):
+    quiz = Quiz.objects.filter(module__course=course).order_by("id")[0]
+    response = post_question(
+        client_for(instructor), quiz, key="q1-tf", type_="true_false", keys=[True, False]
+    )
+    assert response.status_code == 400 and "key" in response.json()
+
+
+def test_a_quiz_is_created_patched_and_deleted_with_the_same_shape(course, instructor):
+    client = client_for(instructor)
+    module = Module.objects.filter(course=course).order_by("id")[0]
+    created = client.post(
+        "/api/v1/authoring/quizzes/", {"module": module.pk, "slug": "baru", "title": "Baru"}, format="json"
+    )
+    assert created.status_code == 201, created.content
+    assert created.json() == {
+        "id": created.json()["id"],
+        "module": module.pk,
+        "slug": "baru",
+        "title": "Baru",
+        "title_en": "",
+        "pass_mark": 70,
+        "time_limit_seconds": 900,
+        "max_attempts": 3,
+        "review": "correctness",
+        "published_version": None,
+    }
+    url = f"/api/v1/authoring/quizzes/{created.json()['id']}/"
+    patched = client.patch(url, {"pass_mark": 80}, format="json")
+    assert patched.status_code == 200 and (patched.json()["pass_mark"], patched.json()["slug"]) == (
+        80,
+        "baru",
+    )
+    assert client.delete(url).status_code == 204 and not Quiz.objects.filter(slug="baru").exists()
+
+
+def test_publishing_answers_with_the_version(course, instructor):
+    quiz = Quiz.objects.filter(module__course=course).order_by("id")[0]
+    response = client_for(instructor).post(f"/api/v1/authoring/quizzes/{quiz.pk}/publish/")
+    assert response.status_code == 200
+    assert set(response.json()) == {"quiz", "version", "published_at"}
+    assert (response.json()["quiz"], response.json()["version"]) == (quiz.pk, 1)  # nothing changed
+
+
+def test_a_learner_cannot_write_authoring_content(course, learner):
+    quiz = Quiz.objects.filter(module__course=course).order_by("id")[0]
+    client = client_for(learner)
+    assert (
+        client.patch(f"/api/v1/authoring/quizzes/{quiz.pk}/", {"title": "X"}, format="json").status_code
+        == 403
+    )
+    assert client.delete(f"/api/v1/authoring/courses/{course.pk}/").status_code == 403
+    assert post_question(client, quiz, key="x", type_="true_false", keys=[True, False]).status_code == 403
+    assert Quiz.objects.get(pk=quiz.pk).title == "Kuis 1"
