@@ -198,9 +198,11 @@ class QuizAuthoringViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
         title = serializers.CharField(max_length=200)
         title_en = serializers.CharField(max_length=200, required=False, allow_blank=True)
         pass_mark = serializers.IntegerField(
-            min_value=0, max_value=SMALLINT_MAX, required=False, help_text="Percent needed to pass"
+            min_value=0, max_value=services.PASS_MARK_MAX, required=False, help_text="Percent needed to pass"
         )
-        time_limit_seconds = serializers.IntegerField(min_value=0, max_value=INTEGER_MAX, required=False)
+        time_limit_seconds = serializers.IntegerField(
+            min_value=services.TIME_LIMIT_MIN_SECONDS, max_value=INTEGER_MAX, required=False
+        )
         max_attempts = serializers.IntegerField(min_value=0, max_value=SMALLINT_MAX, required=False)
         review = serializers.ChoiceField(choices=Quiz.Review.choices, required=False)
 

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any, NotRequired, TypedDict
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -85,6 +86,12 @@ def _check_question_keys(question_type: str, keys: Sequence[bool]) -> None:
         raise ServiceError(
             "A multiple-choice question needs at least one correct and one wrong choice.", code="bad_key"
         )
+
+
+# Quiz limits the database also enforces (models.Quiz constraints); checked here so that a
+# value out of range is a field error, never an IntegrityError.
+PASS_MARK_MAX = 100  # a percent
+TIME_LIMIT_MIN_SECONDS = 30
 
 
 class QuizData(TypedDict, total=False):
@@ -210,6 +217,17 @@ def question_delete(*, question: Question) -> None:
 
 
 def _quiz_save(quiz: Quiz) -> Quiz:
+    errors: dict[str, ValidationError] = {}
+    if not 0 <= quiz.pass_mark <= PASS_MARK_MAX:
+        errors["pass_mark"] = ValidationError(
+            f"The pass mark is a percent, 0 to {PASS_MARK_MAX}.", code="pass_mark_out_of_range"
+        )
+    if quiz.time_limit_seconds < TIME_LIMIT_MIN_SECONDS:
+        errors["time_limit_seconds"] = ValidationError(
+            f"A quiz gives at least {TIME_LIMIT_MIN_SECONDS} seconds.", code="time_limit_too_short"
+        )
+    if errors:
+        raise ValidationError(errors)
     quiz.full_clean(exclude=["module"], validate_unique=False, validate_constraints=False)
     return save_unique(
         quiz,
@@ -232,7 +250,8 @@ def quiz_create(
     max_attempts: int = 3,
     review: str = Quiz.Review.CORRECTNESS,
 ) -> Quiz:
-    """A new quiz with no questions; attempts wait for its first quiz_publish."""
+    """A new quiz with no questions; attempts wait for its first quiz_publish. A pass mark
+    outside 0..100 or a time limit under 30 seconds is a field error."""
     return _quiz_save(
         Quiz(
             module=module,

@@ -154,6 +154,39 @@ def test_modules_and_lessons_are_written_with_the_same_shape(course, instructor)
     assert missing.status_code == 400 and "module" in missing.json()
 
 
+OUT_OF_RANGE = [("pass_mark", 150), ("pass_mark", 101), ("time_limit_seconds", 5), ("time_limit_seconds", 29)]
+
+
+@pytest.mark.parametrize(("field", "value"), OUT_OF_RANGE)
+def test_a_new_quiz_with_limits_out_of_range_is_400_and_not_saved(course, instructor, field, value):
+    module = Module.objects.filter(course=course).order_by("id")[0]
+    payload = {"module": module.pk, "slug": "baru", "title": "Baru", field: value}
+    response = client_for(instructor).post("/api/v1/authoring/quizzes/", payload, format="json")
+    assert response.status_code == 400 and field in response.json()
+    assert not Quiz.objects.filter(slug="baru").exists()
+
+
+@pytest.mark.parametrize(("field", "value"), OUT_OF_RANGE)
+def test_a_quiz_patched_beyond_its_limits_is_400_and_unchanged(course, instructor, field, value):
+    quiz = Quiz.objects.filter(module__course=course).order_by("id")[0]
+    before = (quiz.pass_mark, quiz.time_limit_seconds, quiz.title)
+    response = client_for(instructor).patch(
+        f"/api/v1/authoring/quizzes/{quiz.pk}/", {field: value, "title": "Diubah"}, format="json"
+    )
+    assert response.status_code == 400 and field in response.json()
+    quiz.refresh_from_db()
+    assert (quiz.pass_mark, quiz.time_limit_seconds, quiz.title) == before
+
+
+def test_quiz_limits_at_their_bounds_are_accepted(course, instructor):
+    quiz = Quiz.objects.filter(module__course=course).order_by("id")[0]
+    response = client_for(instructor).patch(
+        f"/api/v1/authoring/quizzes/{quiz.pk}/", {"pass_mark": 100, "time_limit_seconds": 30}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    assert (response.json()["pass_mark"], response.json()["time_limit_seconds"]) == (100, 30)
+
+
 def test_a_question_patch_without_choices_keeps_them_and_with_choices_replaces_them(course, instructor):
     client = client_for(instructor)
     quiz = Quiz.objects.filter(module__course=course).order_by("id")[0]

@@ -33,6 +33,30 @@ def test_quiz_create_fills_in_the_defaults(course):
     assert quiz.review == Quiz.Review.CORRECTNESS and not quiz.versions.exists()
 
 
+@pytest.mark.parametrize(
+    ("limits", "expected"),
+    [
+        ({"pass_mark": 150}, {"pass_mark": "pass_mark_out_of_range"}),
+        ({"pass_mark": -1}, {"pass_mark": "pass_mark_out_of_range"}),
+        ({"time_limit_seconds": 5}, {"time_limit_seconds": "time_limit_too_short"}),
+        (
+            {"pass_mark": 101, "time_limit_seconds": 29},
+            {"pass_mark": "pass_mark_out_of_range", "time_limit_seconds": "time_limit_too_short"},
+        ),
+    ],
+)
+def test_quiz_limits_out_of_range_are_field_errors_and_nothing_is_saved(course, limits, expected):
+    module = Module.objects.filter(course=course).order_by("id")[0]
+    with pytest.raises(ValidationError) as err:
+        services.quiz_create(module=module, slug="baru", title="Baru", **limits)
+    assert codes(err) == expected and not Quiz.objects.filter(slug="baru").exists()
+    quiz = first_quiz(course)
+    before = Quiz.objects.values().get(pk=quiz.pk)
+    with pytest.raises(ValidationError) as err:
+        services.quiz_update(quiz=quiz, data={"title": "Diubah", **limits})
+    assert codes(err) == expected and Quiz.objects.values().get(pk=quiz.pk) == before
+
+
 def test_a_quiz_slug_is_unique_within_its_module(course):
     first, second = Module.objects.filter(course=course).order_by("id")[:2]
     with pytest.raises(ValidationError) as err:
