@@ -3,8 +3,8 @@
 from typing import Any
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status, viewsets
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.errors import NotAllowed
+from courses.models import Module
 from people.permissions import IsInstructor
 from people.selectors import person_for_user
 from quizzes import selectors, services
@@ -142,17 +143,35 @@ class AttemptSubmitApi(APIView):
 
 
 # --- Authoring ------------------------------------------------------------------------------
+# Thin viewsets, as in courses/api.py: each write validates the Input serializer (partial on
+# PATCH), calls one service and answers with the Output serializer; Input and Output share one
+# OpenAPI component name (`QuizRequest` in, `Quiz` out).
+
+# The largest values PostgreSQL's integer and smallint store.
+INTEGER_MAX = 2_147_483_647
+SMALLINT_MAX = 32_767
 
 
-class ChoiceSerializer(serializers.Serializer):
-    id = serializers.IntegerField(read_only=True)
+@extend_schema_serializer(component_name="Choice")
+class ChoiceAuthoringInputSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=500)
     text_en = serializers.CharField(max_length=500, required=False, allow_blank=True)
     is_correct = serializers.BooleanField(default=False)
 
 
-class QuestionSerializer(serializers.ModelSerializer):
-    choices = ChoiceSerializer(many=True, min_length=2, max_length=10)  # type: ignore[call-arg]
+@extend_schema_serializer(component_name="Choice")
+class ChoiceAuthoringOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    text = serializers.CharField()
+    text_en = serializers.CharField()
+    is_correct = serializers.BooleanField()
+
+
+@extend_schema_serializer(component_name="Question")
+class QuestionAuthoringOutputSerializer(serializers.ModelSerializer):
+    """A question with its key; what instructors read, never learners."""
+
+    choices = ChoiceAuthoringOutputSerializer(many=True)
 
     class Meta:
         model = Question
@@ -171,79 +190,142 @@ class QuestionSerializer(serializers.ModelSerializer):
         ]
 
 
-class QuizSerializer(serializers.ModelSerializer):
-    published_version = serializers.SerializerMethodField()
+class QuizAuthoringViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    @extend_schema_serializer(component_name="Quiz")
+    class QuizAuthoringInputSerializer(serializers.Serializer):
+        module = serializers.PrimaryKeyRelatedField(queryset=Module.objects.all())
+        slug = serializers.SlugField(max_length=100)
+        title = serializers.CharField(max_length=200)
+        title_en = serializers.CharField(max_length=200, required=False, allow_blank=True)
+        pass_mark = serializers.IntegerField(
+            min_value=0, max_value=services.PASS_MARK_MAX, required=False, help_text="Percent needed to pass"
+        )
+        time_limit_seconds = serializers.IntegerField(
+            min_value=services.TIME_LIMIT_MIN_SECONDS, max_value=INTEGER_MAX, required=False
+        )
+        max_attempts = serializers.IntegerField(min_value=0, max_value=SMALLINT_MAX, required=False)
+        review = serializers.ChoiceField(choices=Quiz.Review.choices, required=False)
 
-    class Meta:
-        model = Quiz
-        fields = [
-            "id",
-            "module",
-            "slug",
-            "title",
-            "title_en",
-            "pass_mark",
-            "time_limit_seconds",
-            "max_attempts",
-            "review",
-            "published_version",
-        ]
+    @extend_schema_serializer(component_name="Quiz")
+    class QuizAuthoringOutputSerializer(serializers.ModelSerializer):
+        published_version = serializers.SerializerMethodField()
 
-    def get_published_version(self, quiz: Quiz) -> int | None:
-        return max((v.number for v in quiz.versions.all()), default=None)
+        class Meta:
+            model = Quiz
+            fields = [
+                "id",
+                "module",
+                "slug",
+                "title",
+                "title_en",
+                "pass_mark",
+                "time_limit_seconds",
+                "max_attempts",
+                "review",
+                "published_version",
+            ]
 
+        def get_published_version(self, quiz: Quiz) -> int | None:
+            return max((v.number for v in quiz.versions.all()), default=None)
 
-class QuizAuthoringViewSet(viewsets.ModelViewSet):
+    class QuizPublishOutputSerializer(serializers.Serializer):
+        quiz = serializers.IntegerField(source="quiz_id")
+        version = serializers.IntegerField(source="number")
+        published_at = serializers.DateTimeField()
+
     permission_classes = [IsInstructor]
-    serializer_class = QuizSerializer
+    serializer_class = QuizAuthoringOutputSerializer
     queryset = Quiz.objects.prefetch_related("versions").order_by("id")
     filterset_fields = ["module"]
 
-    @extend_schema(responses=QuestionSerializer(many=True))
-    @action(detail=True, methods=["get"])
-    def questions(self, request: Request, pk: int) -> Response:
-        quiz = self.get_object()
-        questions = quiz.questions.prefetch_related("choices")
-        return Response(QuestionSerializer(questions, many=True).data)
+    @extend_schema(request=QuizAuthoringInputSerializer, responses={201: QuizAuthoringOutputSerializer})
+    def create(self, request: Request) -> Response:
+        serializer = self.QuizAuthoringInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        quiz = services.quiz_create(**serializer.validated_data)
+        return Response(self.QuizAuthoringOutputSerializer(quiz).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={200: QuizSerializer})
+    @extend_schema(request=QuizAuthoringInputSerializer, responses=QuizAuthoringOutputSerializer)
+    def update(self, request: Request, pk: str, partial: bool = False) -> Response:
+        quiz = self.get_object()
+        serializer = self.QuizAuthoringInputSerializer(data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        quiz = services.quiz_update(quiz=quiz, data=serializer.validated_data)
+        return Response(self.QuizAuthoringOutputSerializer(quiz).data)
+
+    @extend_schema(request=QuizAuthoringInputSerializer, responses=QuizAuthoringOutputSerializer)
+    def partial_update(self, request: Request, pk: str) -> Response:
+        return self.update(request, pk, partial=True)
+
+    def destroy(self, request: Request, pk: str) -> Response:
+        services.quiz_delete(quiz=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(responses=QuestionAuthoringOutputSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def questions(self, request: Request, pk: str) -> Response:
+        questions = self.get_object().questions.prefetch_related("choices")
+        return Response(QuestionAuthoringOutputSerializer(questions, many=True).data)
+
+    @extend_schema(request=None, responses=QuizPublishOutputSerializer)
     @action(detail=True, methods=["post"])
-    def publish(self, request: Request, pk: int) -> Response:
+    def publish(self, request: Request, pk: str) -> Response:
         version = services.quiz_publish(quiz=self.get_object())
-        return Response(
-            {"quiz": version.quiz_id, "version": version.number, "published_at": version.published_at}
+        return Response(self.QuizPublishOutputSerializer(version).data)
+
+
+class QuestionAuthoringViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    @extend_schema_serializer(component_name="Question")
+    class QuestionAuthoringInputSerializer(serializers.Serializer):
+        quiz = serializers.PrimaryKeyRelatedField(queryset=Quiz.objects.all())
+        key = serializers.SlugField(max_length=100, help_text="Stable identifier within the quiz")
+        order = serializers.IntegerField(min_value=0, max_value=INTEGER_MAX, required=False)
+        type = serializers.ChoiceField(choices=Question.Type.choices)
+        text = serializers.CharField()
+        text_en = serializers.CharField(required=False, allow_blank=True)
+        explanation = serializers.CharField(required=False, allow_blank=True)
+        explanation_en = serializers.CharField(required=False, allow_blank=True)
+        points = serializers.IntegerField(min_value=1, max_value=SMALLINT_MAX, required=False)
+        choices = ChoiceAuthoringInputSerializer(
+            many=True,
+            min_length=2,  # type: ignore[call-arg]
+            max_length=10,
+            help_text="All of the question's choices; they replace the old ones. A PATCH "
+            "without choices keeps them.",
         )
 
-
-class QuestionAuthoringViewSet(viewsets.ModelViewSet):
     permission_classes = [IsInstructor]
-    serializer_class = QuestionSerializer
+    serializer_class = QuestionAuthoringOutputSerializer
     queryset = Question.objects.prefetch_related("choices").order_by("quiz", "order", "id")
     filterset_fields = ["quiz", "type"]
 
-    def _save(self, request: Request, question: Question | None) -> Response:
-        serializer = self.get_serializer(
-            question, data=request.data, partial=question is not None and request.method == "PATCH"
-        )
+    @extend_schema(
+        request=QuestionAuthoringInputSerializer, responses={201: QuestionAuthoringOutputSerializer}
+    )
+    def create(self, request: Request) -> Response:
+        serializer = self.QuestionAuthoringInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+        question = services.question_create(**serializer.validated_data)
+        return Response(self._out(question), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=QuestionAuthoringInputSerializer, responses=QuestionAuthoringOutputSerializer)
+    def update(self, request: Request, pk: str, partial: bool = False) -> Response:
+        question = self.get_object()
+        serializer = self.QuestionAuthoringInputSerializer(data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
         choices = data.pop("choices", None)
-        if choices is None:  # a PATCH without choices keeps them
-            choices = (
-                [dict(c) for c in question.choices.values("text", "text_en", "is_correct")]
-                if question
-                else []
-            )
-        quiz = data.pop("quiz", None) or question.quiz  # type: ignore[union-attr]
-        saved = services.question_save(quiz=quiz, data=data, choices=choices, question=question)
-        code = status.HTTP_201_CREATED if question is None else status.HTTP_200_OK
-        return Response(
-            QuestionSerializer(Question.objects.prefetch_related("choices").get(pk=saved.pk)).data,
-            status=code,
-        )
+        question = services.question_update(question=question, data=data, choices=choices)
+        return Response(self._out(question))
 
-    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return self._save(request, None)
+    @extend_schema(request=QuestionAuthoringInputSerializer, responses=QuestionAuthoringOutputSerializer)
+    def partial_update(self, request: Request, pk: str) -> Response:
+        return self.update(request, pk, partial=True)
 
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return self._save(request, self.get_object())
+    def destroy(self, request: Request, pk: str) -> Response:
+        services.question_delete(question=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def _out(self, question: Question) -> dict[str, Any]:
+        # Read again: the choices were replaced, so what was prefetched is gone.
+        return QuestionAuthoringOutputSerializer(self.get_queryset().get(pk=question.pk)).data

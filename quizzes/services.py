@@ -5,19 +5,21 @@ this module never queues work itself."""
 
 import logging
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from core.errors import Conflict, ServiceError
+from core.services import model_assign, save_unique
 from courses import services as course_services
-from courses.models import Course
+from courses.models import Course, Module
 from events import outbox, types
 from people.models import Person
 from quizzes import grading
@@ -91,20 +93,71 @@ def _check_question_keys(question_type: str, keys: Sequence[bool]) -> None:
         )
 
 
+# Quiz limits the database also enforces (models.Quiz constraints); checked here so that a
+# value out of range is a field error, never an IntegrityError.
+PASS_MARK_MAX = 100  # a percent
+TIME_LIMIT_MIN_SECONDS = 30
+
+
+class QuizData(TypedDict, total=False):
+    module: Module
+    slug: str
+    title: str
+    title_en: str
+    pass_mark: int
+    time_limit_seconds: int
+    max_attempts: int
+    review: str
+
+
+class QuestionData(TypedDict, total=False):
+    quiz: Quiz
+    key: str
+    order: int
+    type: str
+    text: str
+    text_en: str
+    explanation: str
+    explanation_en: str
+    points: int
+
+
+class ChoiceData(TypedDict):
+    text: str
+    text_en: NotRequired[str]
+    is_correct: NotRequired[bool]
+
+
+# What question_save sets from its `data`; the quiz is an argument of its own.
+QUESTION_FIELDS = frozenset(QuestionData.__annotations__) - {"quiz"}
+
+
 @transaction.atomic
 def question_save(
-    *, quiz: Quiz, data: dict[str, Any], choices: list[dict[str, Any]], question: Question | None = None
+    *,
+    quiz: Quiz,
+    data: Mapping[str, Any],
+    choices: Sequence[Mapping[str, Any]],
+    question: Question | None = None,
 ) -> Question:
-    """Create or replace a question with its choices (the whole set of choices is replaced)."""
+    """Create or replace a question of `quiz` (an existing question moves there) with its
+    choices (the whole set of choices is replaced). A key another question of the quiz has is
+    a field error with code `key_taken`."""
     _check_question_keys(
         data.get("type") or (question.type if question else ""), [bool(c.get("is_correct")) for c in choices]
     )
     if question is None:
-        question = Question(quiz=quiz)
-    for field, value in data.items():
-        setattr(question, field, value)
+        question = Question()
+    question.quiz = quiz
+    model_assign(question, data=data, fields=QUESTION_FIELDS)
     question.full_clean(exclude=["quiz"])
-    question.save()
+    save_unique(
+        question,
+        among=Question.objects.filter(quiz=quiz),
+        field="key",
+        message=f"Another question of this quiz has the key '{question.key}'.",
+        code="key_taken",
+    )
     question.choices.all().delete()
     Choice.objects.bulk_create(
         Choice(
@@ -117,6 +170,119 @@ def question_save(
         for i, c in enumerate(choices)
     )
     return question
+
+
+@transaction.atomic
+def question_create(
+    *,
+    quiz: Quiz,
+    key: str,
+    type: str,
+    text: str,
+    choices: Sequence[ChoiceData],
+    text_en: str = "",
+    explanation: str = "",
+    explanation_en: str = "",
+    points: int = 1,
+    order: int = 0,
+) -> Question:
+    data = QuestionData(
+        key=key,
+        type=type,
+        text=text,
+        text_en=text_en,
+        explanation=explanation,
+        explanation_en=explanation_en,
+        points=points,
+        order=order,
+    )
+    return question_save(quiz=quiz, data=data, choices=choices)
+
+
+@transaction.atomic
+def question_update(
+    *, question: Question, data: QuestionData, choices: Sequence[ChoiceData] | None = None
+) -> Question:
+    """Change the fields given in `data` (a `quiz` moves the question there). Without `choices`
+    the question keeps the choices it has; with them, they replace the old ones."""
+    if choices is None:
+        choices = [
+            ChoiceData(text=c.text, text_en=c.text_en, is_correct=c.is_correct)
+            for c in question.choices.all()
+        ]
+    changes = {field: value for field, value in data.items() if field != "quiz"}
+    return question_save(
+        quiz=data.get("quiz", question.quiz), data=changes, choices=choices, question=question
+    )
+
+
+def question_delete(*, question: Question) -> None:
+    """Delete a question of the draft bank; published versions keep their frozen copy."""
+    question.delete()
+
+
+def _quiz_save(quiz: Quiz) -> Quiz:
+    errors: dict[str, ValidationError] = {}
+    if not 0 <= quiz.pass_mark <= PASS_MARK_MAX:
+        errors["pass_mark"] = ValidationError(
+            f"The pass mark is a percent, 0 to {PASS_MARK_MAX}.", code="pass_mark_out_of_range"
+        )
+    if quiz.time_limit_seconds < TIME_LIMIT_MIN_SECONDS:
+        errors["time_limit_seconds"] = ValidationError(
+            f"A quiz gives at least {TIME_LIMIT_MIN_SECONDS} seconds.", code="time_limit_too_short"
+        )
+    if errors:
+        raise ValidationError(errors)
+    quiz.full_clean(exclude=["module"], validate_unique=False, validate_constraints=False)
+    return save_unique(
+        quiz,
+        among=Quiz.objects.filter(module=quiz.module_id),
+        field="slug",
+        message=f"Another quiz of this module has the slug '{quiz.slug}'.",
+        code="slug_taken",
+    )
+
+
+@transaction.atomic
+def quiz_create(
+    *,
+    module: Module,
+    slug: str,
+    title: str,
+    title_en: str = "",
+    pass_mark: int = 70,
+    time_limit_seconds: int = 900,
+    max_attempts: int = 3,
+    review: str = Quiz.Review.CORRECTNESS,
+) -> Quiz:
+    """A new quiz with no questions; attempts wait for its first quiz_publish. A pass mark
+    outside 0..100 or a time limit under 30 seconds is a field error."""
+    return _quiz_save(
+        Quiz(
+            module=module,
+            slug=slug,
+            title=title,
+            title_en=title_en,
+            pass_mark=pass_mark,
+            time_limit_seconds=time_limit_seconds,
+            max_attempts=max_attempts,
+            review=review,
+        )
+    )
+
+
+@transaction.atomic
+def quiz_update(*, quiz: Quiz, data: QuizData) -> Quiz:
+    """Change the fields given in `data` (a `module` moves the quiz there), under the rules of
+    quiz_create."""
+    model_assign(quiz, data=data, fields=QuizData.__annotations__)
+    return _quiz_save(quiz)
+
+
+def quiz_delete(*, quiz: Quiz) -> None:
+    """Delete the quiz with its questions and versions. A quiz with attempts raises
+    ProtectedError (the API answers 409) and nothing is deleted."""
+    quiz.delete()
 
 
 # --- The learner's flow ---------------------------------------------------------------------
