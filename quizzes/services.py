@@ -128,8 +128,7 @@ def _is_past_deadline(attempt: Attempt, now: datetime) -> bool:
 def attempt_start(*, quiz: Quiz, person: Person) -> Attempt:
     version = quiz.versions.order_by("-number").first()
     if version is None or quiz.module.course.status != Course.Status.PUBLISHED:
-        raise Conflict(
-            "This quiz is not open for attempts.", code="quiz_not_published")
+        raise Conflict("This quiz is not open for attempts.", code="quiz_not_published")
     now = timezone.now()
     with transaction.atomic():
         # Serialises one person's starts, so the attempt count below cannot race.
@@ -141,15 +140,15 @@ def attempt_start(*, quiz: Quiz, person: Person) -> Attempt:
             if not _is_past_deadline(open_attempt, now):
                 raise Conflict(
                     f"Attempt {open_attempt.pk} is still in progress; finish it first.",
-                    code="attempt_in_progress")
+                    code="attempt_in_progress",
+                )
             _submit_locked(Attempt.objects.select_for_update().get(pk=open_attempt.pk), now=now, auto=True)
         if any(a.passed for a in attempts):
-            raise Conflict(
-                "You have already passed this quiz.", code="already_passed")
+            raise Conflict("You have already passed this quiz.", code="already_passed")
         if len(attempts) >= quiz.max_attempts:
             raise Conflict(
-                f"All {quiz.max_attempts} attempts allowed for this quiz are used.",
-                code="no_attempts_left")
+                f"All {quiz.max_attempts} attempts allowed for this quiz are used.", code="no_attempts_left"
+            )
         rng = random.SystemRandom()
         questions = list(version.spec["questions"])
         rng.shuffle(questions)
@@ -172,19 +171,19 @@ def attempt_start(*, quiz: Quiz, person: Person) -> Attempt:
                 )
         except IntegrityError as exc:
             raise Conflict(
-                "Another attempt was started at the same time.",
-                code="attempt_in_progress") from exc
+                "Another attempt was started at the same time.", code="attempt_in_progress"
+            ) from exc
 
 
 def _check_open(attempt: Attempt, now: datetime) -> None:
     if attempt.status != Attempt.Status.IN_PROGRESS:
         raise Conflict(
-            "This attempt is already submitted; answers can no longer change.",
-            code="attempt_closed")
+            "This attempt is already submitted; answers can no longer change.", code="attempt_closed"
+        )
     if _is_past_deadline(attempt, now):
         raise Conflict(
-            "The time for this attempt is over; answers can no longer change.",
-            code="deadline_passed")
+            "The time for this attempt is over; answers can no longer change.", code="deadline_passed"
+        )
 
 
 def _validated_choices(attempt: Attempt, answers: Sequence[Answer]) -> dict[int, list[int]]:
