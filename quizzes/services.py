@@ -15,7 +15,7 @@ from django.utils import timezone
 from core.errors import Conflict, ServiceError
 from courses.models import Course
 from people.models import Person
-from quizzes import grading
+from quizzes import grading, question_types
 from quizzes.models import Attempt, Choice, Question, Quiz, QuizVersion, Response
 
 logger = logging.getLogger(__name__)
@@ -155,7 +155,7 @@ def attempt_start(*, quiz: Quiz, person: Person) -> Attempt:
         layout = []
         for q in questions:
             choice_ids = [c["id"] for c in q["choices"]]
-            if q["type"] != grading.TRUE_FALSE:
+            if q["type"] != question_types.TRUE_FALSE:
                 rng.shuffle(choice_ids)
             layout.append({"question": q["id"], "choices": choice_ids})
         try:
@@ -208,7 +208,7 @@ def _validated_choices(attempt: Attempt, answers: Sequence[Answer]) -> dict[int,
             raise ServiceError(
                 f"Choices {foreign} do not belong to question {answer.question}.", code="unknown_choice"
             )
-        if types[answer.question] != grading.MULTIPLE and len(chosen) > 1:
+        if types[answer.question] != question_types.MULTIPLE and len(chosen) > 1:
             raise ServiceError(f"Question {answer.question} takes one choice.", code="too_many_choices")
         result[answer.question] = chosen
     return result
