@@ -1,6 +1,8 @@
 """The registry of question types: one module per type holds all the type means (authoring
 checks, what is frozen at publish, an attempt's layout, the learner's view, answer validation,
-grading and review). Adding a type is one new module, registered below."""
+grading and review). Adding a type is one new module, registered below, plus the migration
+Django then makes for the choices of `Question.type` (no SQL), and its test case in
+tests/quizzes/question_types/cases.py."""
 
 from quizzes.question_types.base import (
     LayoutItem,
