@@ -15,7 +15,7 @@ from core.errors import NotAllowed
 from courses.models import Module
 from people.permissions import IsInstructor
 from people.selectors import person_for_user
-from quizzes import selectors, services
+from quizzes import question_types, selectors, services
 from quizzes.models import Attempt, Question, Quiz
 
 
@@ -280,7 +280,7 @@ class QuestionAuthoringViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         quiz = serializers.PrimaryKeyRelatedField(queryset=Quiz.objects.all())
         key = serializers.SlugField(max_length=100, help_text="Stable identifier within the quiz")
         order = serializers.IntegerField(min_value=0, max_value=INTEGER_MAX, required=False)
-        type = serializers.ChoiceField(choices=Question.Type.choices)
+        type = serializers.ChoiceField(choices=question_types.choices())
         text = serializers.CharField()
         text_en = serializers.CharField(required=False, allow_blank=True)
         explanation = serializers.CharField(required=False, allow_blank=True)

@@ -1,35 +1,17 @@
-"""Pure grading: question specs and responses in, scores out. No ORM, no clock, no I/O."""
+"""Pure grading: question specs and responses in, scores out. No ORM, no clock, no I/O. What a
+response earns is the business of its question's type (quizzes.question_types)."""
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
-SINGLE = "single"
-MULTIPLE = "multiple"
-TRUE_FALSE = "true_false"
-CHOICE_TYPES = frozenset({SINGLE, MULTIPLE, TRUE_FALSE})
+from quizzes import question_types
+from quizzes.question_types import QuestionSpec
+
+__all__ = ["AttemptGrade", "QuestionGrade", "QuestionSpec", "grade_attempt", "grade_question"]
 
 CENT = Decimal("0.01")
-
-
-@dataclass(frozen=True)
-class QuestionSpec:
-    id: int
-    type: str
-    points: Decimal
-    choice_ids: frozenset[int]
-    correct_ids: frozenset[int]
-
-    @classmethod
-    def from_spec(cls, spec: Mapping) -> "QuestionSpec":
-        """Build from one question of a QuizVersion's JSON spec."""
-        return cls(
-            id=int(spec["id"]),
-            type=spec["type"],
-            points=Decimal(spec["points"]),
-            choice_ids=frozenset(int(c["id"]) for c in spec["choices"]),
-            correct_ids=frozenset(int(c["id"]) for c in spec["choices"] if c["is_correct"]),
-        )
 
 
 @dataclass(frozen=True)
@@ -49,31 +31,21 @@ class AttemptGrade:
     questions: tuple[QuestionGrade, ...]
 
 
-def _fraction_correct(spec: QuestionSpec, selected: frozenset[int]) -> Decimal:
-    if spec.type in (SINGLE, TRUE_FALSE):
-        # Exactly the one key, nothing else: picking several choices earns nothing.
-        return Decimal(1) if selected == spec.correct_ids else Decimal(0)
-    if spec.type == MULTIPLE:
-        # Partial credit: each right pick earns a share, each wrong pick takes one away,
-        # never below zero, so ticking every box earns nothing.
-        right = len(selected & spec.correct_ids)
-        wrong = len(selected - spec.correct_ids)
-        return max(Decimal(0), Decimal(right - wrong) / Decimal(len(spec.correct_ids)))
-    raise ValueError(f"unknown question type {spec.type!r}")
-
-
-def grade_question(spec: QuestionSpec, selected: Iterable[int] | None) -> QuestionGrade:
-    """Score one response. `selected` is the chosen choice ids (None: unanswered); ids not
-    among the question's choices are ignored."""
-    picked = frozenset(selected or ()) & spec.choice_ids
-    fraction = _fraction_correct(spec, picked) if picked else Decimal(0)
+def grade_question(spec: QuestionSpec, response: Any) -> QuestionGrade:
+    """Score one stored answer, by the rules of the question's type. `response` is what the
+    type stores (for the choice types, the chosen choice ids; ids not among the question's
+    choices are ignored); None when the question was not answered, which earns nothing."""
+    question_type = question_types.get(spec.type)
+    fraction = Decimal(0) if response is None else question_type.fraction(spec, response)
+    if not Decimal(0) <= fraction <= Decimal(1):
+        raise ValueError(f"question type {spec.type!r} gave a share of {fraction} for question {spec.id}")
     score = (spec.points * fraction).quantize(CENT, rounding=ROUND_HALF_UP)
     return QuestionGrade(question_id=spec.id, score=score, max_score=spec.points, correct=fraction == 1)
 
 
 def grade_attempt(
     questions: Iterable[QuestionSpec],
-    responses: Mapping[int, Iterable[int]],
+    responses: Mapping[int, Any],
     *,
     pass_mark: int,
 ) -> AttemptGrade:

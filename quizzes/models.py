@@ -3,6 +3,7 @@ from django.db.models import Q
 
 from courses.models import Enrolment, Module
 from people.models import Person
+from quizzes import question_types
 
 
 class Quiz(models.Model):
@@ -36,15 +37,12 @@ class Quiz(models.Model):
 class Question(models.Model):
     """The draft question bank an instructor edits; attempts use a published QuizVersion."""
 
-    class Type(models.TextChoices):
-        SINGLE = "single", "Single choice"
-        MULTIPLE = "multiple", "Multiple choice (partial credit)"
-        TRUE_FALSE = "true_false", "True / false"
-
     quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="questions")
     key = models.SlugField(max_length=100, help_text="Stable identifier within the quiz")
     order = models.PositiveIntegerField(default=0)
-    type = models.CharField(max_length=12, choices=Type.choices)
+    # The registry's types, in its order (quizzes.question_types): registering one changes these
+    # choices, which Django records as a migration that runs no SQL.
+    type = models.CharField(max_length=12, choices=question_types.choices())
     text = models.TextField()
     text_en = models.TextField(blank=True)
     explanation = models.TextField(blank=True)

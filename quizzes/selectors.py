@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 
 from courses.models import Course, Enrolment
 from people.models import Person
+from quizzes import question_types
 from quizzes.models import Attempt, Quiz
 
 
@@ -43,7 +44,6 @@ def attempt_questions_public(*, attempt: Attempt) -> list[dict[str, Any]]:
     questions = []
     for item in attempt.layout:
         q = spec[item["question"]]
-        choices = {c["id"]: c for c in q["choices"]}
         questions.append(
             {
                 "id": q["id"],
@@ -51,10 +51,7 @@ def attempt_questions_public(*, attempt: Attempt) -> list[dict[str, Any]]:
                 "text": q["text"],
                 "text_en": q["text_en"],
                 "points": q["points"],
-                "choices": [
-                    {"id": cid, "text": choices[cid]["text"], "text_en": choices[cid]["text_en"]}
-                    for cid in item["choices"]
-                ],
+                **question_types.get(q["type"]).public(q, item),
             }
         )
     return questions
@@ -84,7 +81,7 @@ def attempt_feedback(*, attempt: Attempt) -> list[dict[str, Any]]:
         }
         if reveal_keys:
             q = spec[item["question"]]
-            row["correct_choices"] = [c["id"] for c in q["choices"] if c["is_correct"]]
+            row.update(question_types.get(q["type"]).review(q))
             row["explanation"] = q["explanation"]
             row["explanation_en"] = q["explanation_en"]
         feedback.append(row)

@@ -22,7 +22,7 @@ from courses import services as course_services
 from courses.models import Course, Module
 from events import outbox, types
 from people.models import Person
-from quizzes import grading
+from quizzes import grading, question_types
 from quizzes.models import Attempt, Choice, Question, Quiz, QuizVersion, Response
 
 logger = logging.getLogger(__name__)
@@ -48,13 +48,12 @@ def quiz_publish(*, quiz: Quiz) -> QuizVersion:
     questions = list(quiz.questions.prefetch_related("choices"))
     if not questions:
         raise ServiceError("A quiz needs at least one question to be published.", code="quiz_empty")
-    for question in questions:
-        _check_question_keys(question.type, [c.is_correct for c in question.choices.all()])
-    spec = {
-        "quiz": quiz.pk,
-        "pass_mark": quiz.pass_mark,
-        "time_limit_seconds": quiz.time_limit_seconds,
-        "questions": [
+    frozen = []
+    for q in questions:
+        question_type = _question_type(q.type)
+        own = question_type.freeze(q)
+        question_type.check_keys(own)
+        frozen.append(
             {
                 "id": q.pk,
                 "key": q.key,
@@ -64,13 +63,14 @@ def quiz_publish(*, quiz: Quiz) -> QuizVersion:
                 "explanation": q.explanation,
                 "explanation_en": q.explanation_en,
                 "points": q.points,
-                "choices": [
-                    {"id": c.pk, "text": c.text, "text_en": c.text_en, "is_correct": c.is_correct}
-                    for c in q.choices.all()
-                ],
+                **own,
             }
-            for q in questions
-        ],
+        )
+    spec = {
+        "quiz": quiz.pk,
+        "pass_mark": quiz.pass_mark,
+        "time_limit_seconds": quiz.time_limit_seconds,
+        "questions": frozen,
     }
     with transaction.atomic():
         Quiz.objects.select_for_update().get(pk=quiz.pk)
@@ -81,16 +81,12 @@ def quiz_publish(*, quiz: Quiz) -> QuizVersion:
         return QuizVersion.objects.create(quiz=quiz, number=latest + 1, spec=spec)
 
 
-def _check_question_keys(question_type: str, keys: Sequence[bool]) -> None:
-    correct = sum(keys)
-    if question_type == Question.Type.TRUE_FALSE and (len(keys) != 2 or correct != 1):
-        raise ServiceError("A true/false question has two choices, one correct.", code="bad_key")
-    if question_type == Question.Type.SINGLE and (len(keys) < 2 or correct != 1):
-        raise ServiceError("A single-choice question has one correct choice of two or more.", code="bad_key")
-    if question_type == Question.Type.MULTIPLE and (correct < 1 or correct == len(keys)):
-        raise ServiceError(
-            "A multiple-choice question needs at least one correct and one wrong choice.", code="bad_key"
-        )
+def _question_type(name: str) -> question_types.QuestionType[Any]:
+    """The registered type of a question being written or published (400 if there is none)."""
+    try:
+        return question_types.get(name)
+    except question_types.UnknownQuestionType:
+        raise ServiceError(f"There is no question type {name!r}.", code="unknown_type") from None
 
 
 # Quiz limits the database also enforces (models.Quiz constraints); checked here so that a
@@ -143,9 +139,7 @@ def question_save(
     """Create or replace a question of `quiz` (an existing question moves there) with its
     choices (the whole set of choices is replaced). A key another question of the quiz has is
     a field error with code `key_taken`."""
-    _check_question_keys(
-        data.get("type") or (question.type if question else ""), [bool(c.get("is_correct")) for c in choices]
-    )
+    _question_type(data.get("type") or (question.type if question else "")).check_keys({"choices": choices})
     if question is None:
         question = Question()
     question.quiz = quiz
@@ -328,12 +322,7 @@ def attempt_start(*, quiz: Quiz, person: Person) -> Attempt:
         rng = random.SystemRandom()
         questions = list(version.spec["questions"])
         rng.shuffle(questions)
-        layout = []
-        for q in questions:
-            choice_ids = [c["id"] for c in q["choices"]]
-            if q["type"] != grading.TRUE_FALSE:
-                rng.shuffle(choice_ids)
-            layout.append({"question": q["id"], "choices": choice_ids})
+        layout = [{"question": q["id"], **question_types.get(q["type"]).layout(q, rng)} for q in questions]
         try:
             with transaction.atomic():
                 return Attempt.objects.create(
@@ -363,11 +352,12 @@ def _check_open(attempt: Attempt, now: datetime) -> None:
         )
 
 
-def _validated_choices(attempt: Attempt, answers: Sequence[Answer]) -> dict[int, list[int]]:
-    """Check every answer against the attempt's own questions; all or nothing."""
-    layout = {item["question"]: set(item["choices"]) for item in attempt.layout}
-    types = {q["id"]: q["type"] for q in attempt.version.spec["questions"]}
-    result: dict[int, list[int]] = {}
+def _validated_answers(attempt: Attempt, answers: Sequence[Answer]) -> dict[int, tuple[str, Any]]:
+    """Check every answer against the attempt's own questions; all or nothing. For each question,
+    the Response field its type stores the answer in, and the normalised answer."""
+    layout = {item["question"]: item for item in attempt.layout}
+    specs = {q["id"]: q for q in attempt.version.spec["questions"]}
+    result: dict[int, tuple[str, Any]] = {}
     for answer in answers:
         if answer.question not in layout:
             raise ServiceError(
@@ -375,37 +365,38 @@ def _validated_choices(attempt: Attempt, answers: Sequence[Answer]) -> dict[int,
             )
         if answer.question in result:
             raise ServiceError(f"Question {answer.question} is answered twice.", code="duplicate_answer")
-        if answer.choices is None:
+        spec = specs[answer.question]
+        question_type = question_types.get(spec["type"])
+        given = getattr(answer, question_type.answer_key, None)
+        if given is None:
             raise ServiceError(
-                f"Question {answer.question} is answered with `choices`.", code="choices_required"
+                f"Question {answer.question} is answered with `{question_type.answer_key}`.",
+                code=f"{question_type.answer_key}_required",
             )
-        chosen = list(dict.fromkeys(answer.choices))
-        foreign = [c for c in chosen if c not in layout[answer.question]]
-        if foreign:
-            raise ServiceError(
-                f"Choices {foreign} do not belong to question {answer.question}.", code="unknown_choice"
-            )
-        if types[answer.question] != grading.MULTIPLE and len(chosen) > 1:
-            raise ServiceError(f"Question {answer.question} takes one choice.", code="too_many_choices")
-        result[answer.question] = chosen
+        result[answer.question] = (
+            question_type.stored_in,
+            question_type.clean_answer(spec, layout[answer.question], given),
+        )
     return result
 
 
 def _save_locked(attempt: Attempt, answers: Sequence[Answer], now: datetime) -> None:
-    validated = _validated_choices(attempt, answers)
+    validated = _validated_answers(attempt, answers)
     existing = {r.question_ref: r for r in attempt.responses.all()}
     to_update, to_create = [], []
-    for question_id, chosen in validated.items():
+    for question_id, (field, stored) in validated.items():
         response = existing.get(question_id)
         if response is None:
             to_create.append(
-                Response(attempt=attempt, question_ref=question_id, choices=chosen, saved_at=now)
+                Response(attempt=attempt, question_ref=question_id, saved_at=now, **{field: stored})
             )
         else:
-            response.choices, response.saved_at = chosen, now
+            setattr(response, field, stored)
+            response.saved_at = now
             to_update.append(response)
     Response.objects.bulk_create(to_create)
-    Response.objects.bulk_update(to_update, ["choices", "saved_at"])
+    fields = sorted({field for field, _ in validated.values()})
+    Response.objects.bulk_update(to_update, [*fields, "saved_at"])
 
 
 def _locked(attempt_id: int) -> Attempt:
@@ -465,8 +456,11 @@ def attempt_grade(*, attempt_id: int) -> Attempt:
             if q["id"] in in_attempt
         ]
         responses = list(attempt.responses.all())
+        stored_in = {s.id: question_types.get(s.type).stored_in for s in specs}
         result = grading.grade_attempt(
-            specs, {r.question_ref: r.choices for r in responses}, pass_mark=attempt.version.spec["pass_mark"]
+            specs,
+            {r.question_ref: getattr(r, stored_in[r.question_ref]) for r in responses},
+            pass_mark=attempt.version.spec["pass_mark"],
         )
         by_question = {g.question_id: g for g in result.questions}
         for response in responses:

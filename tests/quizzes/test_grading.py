@@ -4,7 +4,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from quizzes.grading import MULTIPLE, SINGLE, TRUE_FALSE, QuestionSpec, grade_attempt, grade_question
+from quizzes.grading import grade_attempt, grade_question
+from quizzes.question_types import MULTIPLE, SINGLE, TRUE_FALSE
+from quizzes.question_types.choice import ChoiceSpec as QuestionSpec
 
 
 def spec(type_: str, choices: int, correct: set[int], points: int = 1) -> QuestionSpec:

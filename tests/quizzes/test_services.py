@@ -8,7 +8,7 @@ from core.errors import ServiceError
 from courses.models import Enrolment
 from events import types
 from events.models import Event
-from quizzes import services
+from quizzes import selectors, services
 from quizzes.models import Attempt, Quiz, QuizVersion
 from quizzes.services import Answer
 from tests import factories
@@ -216,3 +216,40 @@ def test_publish_rejects_a_question_without_a_correct_choice(course):
     with pytest.raises(ServiceError) as err:
         services.quiz_publish(quiz=quiz)
     assert err.value.code == "bad_key"
+
+
+def test_a_question_of_an_unknown_type_is_refused(course):
+    quiz = first_quiz(course)
+    with pytest.raises(ServiceError) as err:
+        services.question_save(
+            quiz=quiz,
+            data={"key": "esai", "type": "essay", "text": "Jelaskan."},
+            choices=[factories.choice("A", True), factories.choice("B")],
+        )
+    assert err.value.code == "unknown_type"
+    assert not quiz.questions.filter(key="esai").exists()
+
+
+def test_an_answer_without_the_key_its_type_reads_is_refused(course, learner):
+    attempt = services.attempt_start(quiz=first_quiz(course), person=learner)
+    question = attempt.layout[0]["question"]
+    with pytest.raises(ServiceError) as err:
+        services.attempt_save_answers(attempt=attempt, answers=[Answer(question=question, value=2)])
+    assert (err.value.code, err.value.message) == (
+        "choices_required",
+        f"Question {question} is answered with `choices`.",
+    )
+
+
+def test_graded_feedback_reveals_the_keys_through_the_type(course, learner):
+    attempt = services.attempt_start(quiz=first_quiz(course), person=learner)
+    services.attempt_submit(attempt=attempt, answers=answers_for(attempt))
+    services.attempt_grade(attempt_id=attempt.pk)
+    attempt.refresh_from_db()
+    keys = {
+        q["id"]: [c["id"] for c in q["choices"] if c["is_correct"]] for q in attempt.version.spec["questions"]
+    }
+    feedback = selectors.attempt_feedback(attempt=attempt)
+    assert [row["question"] for row in feedback] == [item["question"] for item in attempt.layout]
+    assert {row["question"]: row["correct_choices"] for row in feedback} == keys
+    assert all(row["correct"] and "explanation" in row for row in feedback)
