@@ -12,7 +12,6 @@ from certificates.models import Certificate
 from certificates.pdf import CertificateDocument, render_certificate_pdf
 from core.errors import ServiceError
 from courses import services as course_services
-from courses.models import Enrolment
 from events import outbox, types
 from quizzes import selectors as quiz_selectors
 
@@ -33,7 +32,7 @@ def certificate_issue(*, enrolment_id: int) -> Certificate | None:
     revocation sticks and old passes never earn a second one."""
     now = timezone.now()
     with transaction.atomic():
-        enrolment = Enrolment.objects.select_for_update().select_related("course").get(pk=enrolment_id)
+        enrolment = course_services.enrolment_lock(enrolment_id=enrolment_id)
         existing = Certificate.objects.filter(enrolment=enrolment).first()
         if existing is not None:
             return existing

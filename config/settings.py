@@ -224,6 +224,9 @@ LENCANA_ATTEMPT_GRACE_SECONDS = env_int("LENCANA_ATTEMPT_GRACE_SECONDS", 5)
 # An event not delivered to all its handlers this long after it was recorded is queued again by
 # the relay's periodic pass (then backing off, doubling up to an hour, while it stays undelivered).
 LENCANA_RELAY_AFTER_SECONDS = env_int("LENCANA_RELAY_AFTER_SECONDS", 60)
+# After this many passes (about seven hours with the backoff) an undelivered event is marked
+# failed, logged as an error and left for a person to replay from the admin.
+LENCANA_RELAY_MAX_TRIES = env_int("LENCANA_RELAY_MAX_TRIES", 12)
 # Delivered events are kept this long (for audit and replay by hand), then pruned hourly.
 LENCANA_EVENT_RETENTION_DAYS = env_int("LENCANA_EVENT_RETENTION_DAYS", 30)
 LENCANA_DEMO_PASSWORD = env("DEMO_PASSWORD", "demo-pass-2026")

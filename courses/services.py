@@ -5,10 +5,11 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import TypedDict
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.services import model_assign, save_unique
+from courses import selectors
 from courses.models import Course, Enrolment, Lesson, Module
 from people.models import Person
 
@@ -165,14 +166,23 @@ def lesson_delete(*, lesson: Lesson) -> None:
 
 def enrolment_current(*, person: Person, course: Course, now: datetime | None = None) -> Enrolment:
     """The cycle the person's attempts now count in, opening the first one or the next one
-    when its time has come. Call it under a lock that serialises the person's writes."""
+    when its time has come. Callers serialise a person's starts (a lock on the person); a
+    concurrent opener of the same cycle is still answered with the row it made."""
     now = now or timezone.now()
-    latest = Enrolment.objects.filter(person=person, course=course).order_by("-cycle").first()
-    if latest is not None and not (latest.next_cycle_at and latest.next_cycle_at <= now):
+    latest = selectors.enrolment_latest(person_id=person.pk, course_id=course.pk)
+    if latest is not None and selectors.enrolment_is_current(enrolment=latest, now=now):
         return latest
-    return Enrolment.objects.create(
-        person=person, course=course, cycle=latest.cycle + 1 if latest else 1, opened_at=now
-    )
+    cycle = latest.cycle + 1 if latest else 1
+    try:
+        with transaction.atomic():
+            return Enrolment.objects.create(person=person, course=course, cycle=cycle, opened_at=now)
+    except IntegrityError:
+        return Enrolment.objects.get(person=person, course=course, cycle=cycle)
+
+
+def enrolment_lock(*, enrolment_id: int) -> Enrolment:
+    """The enrolment row, locked for the rest of the transaction (its own row only)."""
+    return Enrolment.objects.select_for_update(of=("self",)).select_related("course").get(pk=enrolment_id)
 
 
 def enrolment_complete(*, enrolment: Enrolment, at: datetime, next_cycle_at: datetime | None) -> None:

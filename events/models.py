@@ -13,11 +13,18 @@ class Event(models.Model):
     # When the periodic relay pass may queue the missing deliveries again (backs off per pass).
     relay_after = models.DateTimeField()
     relays = models.PositiveIntegerField(default=0)
+    # Set when the relay gives up (LENCANA_RELAY_MAX_TRIES passes without every delivery): the
+    # event waits for a person to look at it and replay it from the admin; never pruned.
+    failed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
         indexes = [
-            models.Index(fields=["relay_after"], condition=Q(done_at__isnull=True), name="event_undelivered"),
+            models.Index(
+                fields=["relay_after"],
+                condition=Q(done_at__isnull=True, failed_at__isnull=True),
+                name="event_undelivered",
+            ),
             models.Index(fields=["done_at"], condition=Q(done_at__isnull=False), name="event_done"),
         ]
 

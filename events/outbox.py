@@ -38,12 +38,14 @@ def record(event_type: str, **data: Any) -> Event:
     return event
 
 
-def send_deliveries(event_id: int, handler_names: list[str]) -> None:
-    """Queue deliveries. A broker that cannot be reached loses nothing: the event stays
-    undelivered in the outbox and the periodic relay pass queues it again."""
+def send_deliveries(event_id: int, handler_names: list[str], *, expires: float | None = None) -> bool:
+    """Queue deliveries; returns whether the broker took them all. A broker that cannot be
+    reached loses nothing: the event stays undelivered in the outbox and the periodic relay
+    pass queues it again. `expires` (seconds) lets a worker drop a stale copy unread."""
     for name in handler_names:
         try:
-            current_app.send_task(DELIVER_TASK, args=[event_id, name])
+            current_app.send_task(DELIVER_TASK, args=[event_id, name], expires=expires)
         except Exception:  # any broker failure; the outbox row is the source of truth
             logger.warning("could not queue event %s for %s; the relay will retry", event_id, name)
-            return
+            return False
+    return True

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.exceptions import ObjectDoesNotExist
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from events import registry
@@ -38,30 +38,17 @@ def event_deliver(*, event_id: int, handler_name: str) -> bool:
                     Delivery.objects.create(event=event, handler=handler.name, delivered_at=timezone.now())
             except IntegrityError:
                 return False
-            _run(handler, event)
+            handler.fn(event)
     else:
         event = Event.objects.get(pk=event_id)
         if Delivery.objects.filter(event=event, handler=handler.name).exists():
             return False
-        _run(handler, event)  # idempotent by contract: it may run again if we die right here
+        handler.fn(event)  # idempotent by contract: it may run again if we die right here
         Delivery.objects.get_or_create(
             event=event, handler=handler.name, defaults={"delivered_at": timezone.now()}
         )
     _mark_done_if_complete(event)
     return True
-
-
-def _run(handler: registry.Handler, event: Event) -> None:
-    """A row the event names that no longer exists leaves nothing to do: the delivery is
-    recorded, so the relay does not try a poison event for ever."""
-    try:
-        if handler.atomic:
-            with transaction.atomic():  # a savepoint: what the handler half-wrote is undone
-                handler.fn(event)
-        else:
-            handler.fn(event)
-    except ObjectDoesNotExist:
-        logger.warning("%s: a row named by event %s no longer exists; nothing to do", handler.name, event.pk)
 
 
 def _mark_done_if_complete(event: Event) -> None:
@@ -84,40 +71,60 @@ class RelayResult:
 def events_relay(*, now: datetime | None = None) -> RelayResult:
     """Queue again the missing deliveries of events not done by their `relay_after` time (a
     lost message, a broker or worker outage of any length). Each pass marks what it queued and
-    backs off per event, so nothing is sent again and again while it is still on its way."""
+    backs off per event, so nothing is sent again and again while it is still on its way; an
+    event still not done after LENCANA_RELAY_MAX_TRIES passes is marked failed and logged."""
     now = now or timezone.now()
-    pending: list[tuple[int, list[str]]] = []
+    pending: list[tuple[int, list[str], float]] = []
     with transaction.atomic():
         due = list(
             Event.objects.select_for_update(skip_locked=True)
-            .filter(done_at__isnull=True, relay_after__lte=now)
+            .filter(done_at__isnull=True, failed_at__isnull=True, relay_after__lte=now)
             .order_by("relay_after")[:RELAY_BATCH]
         )
         delivered: dict[int, set[str]] = {}
         for event_id, name in Delivery.objects.filter(event__in=due).values_list("event_id", "handler"):
             delivered.setdefault(event_id, set()).add(name)
-        done = []
         for event in due:
             missing = [
                 h.name for h in registry.handlers_for(event.type) if h.name not in delivered.get(event.pk, ())
             ]
             if not missing:
                 event.done_at = now
-                done.append(event)
-                continue
-            event.relay_after = now + _backoff(event.relays)
-            event.relays += 1
-            pending.append((event.pk, missing))
-        Event.objects.bulk_update(due, ["relay_after", "relays", "done_at"])
-        transaction.on_commit(lambda: _send_all(pending))
+            elif event.relays >= settings.LENCANA_RELAY_MAX_TRIES:
+                event.failed_at = now
+                logger.error("event %s (%s) still undelivered to %s; given up", event.pk, event.type, missing)
+            else:
+                backoff = _backoff(event.relays)
+                event.relay_after = now + backoff
+                event.relays += 1
+                pending.append((event.pk, missing, backoff.total_seconds()))
+        Event.objects.bulk_update(due, ["relay_after", "relays", "done_at", "failed_at"])
+        transaction.on_commit(lambda: _send_all(pending, now))
     if pending:
-        logger.info("relay: queued %s deliveries of %s events", sum(len(n) for _, n in pending), len(pending))
-    return RelayResult(events=len(pending), deliveries=sum(len(n) for _, n in pending))
+        logger.info(
+            "relay: queued %s deliveries of %s events", sum(len(n) for _, n, _ in pending), len(pending)
+        )
+    return RelayResult(events=len(pending), deliveries=sum(len(n) for _, n, _ in pending))
 
 
-def _send_all(pending: list[tuple[int, list[str]]]) -> None:
-    for event_id, names in pending:
-        send_deliveries(event_id, names)
+def _send_all(pending: list[tuple[int, list[str], float]], now: datetime) -> None:
+    """Send what the pass marked; at the first broker failure, stop and give the rest back
+    their turn without counting it, so an outage does not push them to the longest backoff."""
+    for i, (event_id, names, expires) in enumerate(pending):
+        if not send_deliveries(event_id, names, expires=expires):
+            unsent = [pk for pk, _, _ in pending[i:]]
+            Event.objects.filter(pk__in=unsent).update(
+                relay_after=now + timedelta(seconds=settings.LENCANA_RELAY_AFTER_SECONDS),
+                relays=F("relays") - 1,
+            )
+            return
+
+
+def event_replay(*, event: Event) -> None:
+    """Give a failed (or any undelivered) event a fresh start: the next relay pass sends it."""
+    Event.objects.filter(pk=event.pk, done_at__isnull=True).update(
+        failed_at=None, relays=0, relay_after=timezone.now()
+    )
 
 
 def events_prune(*, now: datetime | None = None) -> int:

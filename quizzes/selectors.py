@@ -5,6 +5,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from courses.models import Course, Enrolment
+from courses.selectors import enrolment_is_current
 from people.models import Person
 from quizzes import question_types
 from quizzes.models import Attempt, Quiz
@@ -57,18 +58,25 @@ def attempt_questions_public(*, attempt: Attempt) -> list[dict[str, Any]]:
     return questions
 
 
+def _keys_cannot_help(attempt: Attempt) -> bool:
+    """The learner can take this quiz no more: the attempt is in the person's current cycle,
+    and it passed or was the cycle's last attempt. Once a new cycle may open (the certificate
+    expired or was revoked), the keys are hidden again."""
+    if not enrolment_is_current(enrolment=attempt.enrolment):
+        return False
+    if attempt.passed:
+        return True
+    tried = Attempt.objects.filter(enrolment_id=attempt.enrolment_id, quiz_id=attempt.quiz_id).count()
+    return tried >= attempt.quiz.max_attempts
+
+
 def attempt_feedback(*, attempt: Attempt) -> list[dict[str, Any]]:
     """Per-question results, as much as the quiz's review policy shows. Even under the `full`
-    policy the keys are shown only once the learner cannot use them: after a pass or when no
-    attempt is left."""
+    policy the keys are shown only once the learner cannot use them: see `_keys_cannot_help`."""
     review = attempt.quiz.review
     if attempt.status != Attempt.Status.GRADED or review == Quiz.Review.NONE:
         return []
-    reveal_keys = review == Quiz.Review.FULL and (
-        attempt.passed
-        or Attempt.objects.filter(person_id=attempt.person_id, quiz_id=attempt.quiz_id).count()
-        >= attempt.quiz.max_attempts
-    )
+    reveal_keys = review == Quiz.Review.FULL and _keys_cannot_help(attempt)
     spec = {q["id"]: q for q in attempt.version.spec["questions"]}
     responses = {r.question_ref: r for r in attempt.responses.all()}
     feedback = []

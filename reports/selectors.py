@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from certificates.models import Certificate
 from certificates.selectors import certificates_with_relations
-from courses.models import Course, Module
+from courses.models import Course, Enrolment, Module
 from people.models import Person, Unit
 from quizzes.models import Attempt, Quiz
 
@@ -33,10 +33,19 @@ def _count(queryset: QuerySet, group: str, field: str) -> Coalesce:
 
 
 def courses_for_person(*, person: Person | None) -> QuerySet[Course]:
-    """Published courses with the person's progress: quizzes passed of quizzes published, and
-    the code of their newest certificate, in one query."""
+    """Published courses with the person's progress: quizzes passed in the current cycle of
+    quizzes published, and the code of their newest certificate, in one query. Passes of a
+    cycle whose certificate lapsed (or that a later cycle follows) no longer count."""
+    now = timezone.now()
     published_quizzes = Quiz.objects.filter(module__course=OuterRef("pk"), versions__isnull=False)
-    passed = Attempt.objects.filter(person=person, passed=True, quiz__module__course=OuterRef("pk"))
+    later_cycle = Enrolment.objects.filter(
+        person=person, course=OuterRef("enrolment__course"), cycle__gt=OuterRef("enrolment__cycle")
+    )
+    passed = (
+        Attempt.objects.filter(person=person, passed=True, quiz__module__course=OuterRef("pk"))
+        .filter(Q(enrolment__next_cycle_at__isnull=True) | Q(enrolment__next_cycle_at__gt=now))
+        .exclude(Exists(later_cycle))
+    )
     certificate = Certificate.objects.filter(holder=person, course=OuterRef("pk")).order_by("-issued_at")
     return (
         Course.objects.filter(status=Course.Status.PUBLISHED)

@@ -5,8 +5,10 @@ from django.db import migrations, models
 
 
 def certificates_into_cycles(apps, schema_editor):
-    """The k-th certificate of a person and course closes cycle k; its evidence is the first
-    pass of each quiz in that cycle."""
+    """The k-th certificate of a person and course closes cycle k. Its evidence is the first
+    pass of each quiz made before it was issued. A certificate whose evidence lies outside its
+    own cycle was re-issued by the old code (after a revocation or an expiry, from old passes):
+    it is listed so that someone decides whether it stands."""
     Certificate = apps.get_model("certificates", "Certificate")
     Enrolment = apps.get_model("courses", "Enrolment")
     Attempt = apps.get_model("quizzes", "Attempt")
@@ -22,12 +24,15 @@ def certificates_into_cycles(apps, schema_editor):
         enrolment.save(update_fields=["completed_at", "next_cycle_at"])
         certificate.enrolment = enrolment
         certificate.save(update_fields=["enrolment"])
-        first_pass: dict[int, int] = {}
-        for attempt_id, quiz_id in (
-            Attempt.objects.filter(enrolment=enrolment, passed=True).order_by("graded_at", "pk").values_list("pk", "quiz_id")
-        ):
-            first_pass.setdefault(quiz_id, attempt_id)
-        certificate.evidence.set(first_pass.values())
+        first_pass: dict[int, tuple[int, int]] = {}
+        passes = Attempt.objects.filter(
+            person_id=key[0], quiz__module__course_id=key[1], passed=True, graded_at__lte=certificate.issued_at
+        ).order_by("graded_at", "pk")
+        for attempt_id, quiz_id, enrolment_id in passes.values_list("pk", "quiz_id", "enrolment_id"):
+            first_pass.setdefault(quiz_id, (attempt_id, enrolment_id))
+        certificate.evidence.set([attempt_id for attempt_id, _ in first_pass.values()])
+        if any(enrolment_id != enrolment.pk for _, enrolment_id in first_pass.values()):
+            print(f"\n  certificate {certificate.code} was issued from passes of an earlier cycle: review it")
 
 
 class Migration(migrations.Migration):

@@ -5,17 +5,22 @@ from django.db import migrations, models
 
 
 def attempts_into_cycles(apps, schema_editor):
-    """Every existing attempt joins the cycle it was made in: one more than the certificates of
-    the same person and course issued before it started."""
+    """Every existing attempt joins the cycle it was made in: a certificate's cycle ends when it
+    was revoked or expired, so an attempt counts in one more cycle than the certificates of
+    the same person and course that had ended before it started."""
     Attempt = apps.get_model("quizzes", "Attempt")
     Certificate = apps.get_model("certificates", "Certificate")
     Enrolment = apps.get_model("courses", "Enrolment")
-    issued: dict[tuple[int, int], list] = {}
-    for holder_id, course_id, issued_at in Certificate.objects.values_list("holder_id", "course_id", "issued_at"):
-        issued.setdefault((holder_id, course_id), []).append(issued_at)
+    ended: dict[tuple[int, int], list] = {}
+    for holder_id, course_id, status, revoked_at, expires_at in Certificate.objects.values_list(
+        "holder_id", "course_id", "status", "revoked_at", "expires_at"
+    ):
+        end = revoked_at if status == "revoked" else expires_at
+        if end is not None:
+            ended.setdefault((holder_id, course_id), []).append(end)
     for attempt in Attempt.objects.select_related("quiz__module").order_by("started_at").iterator():
         key = (attempt.person_id, attempt.quiz.module.course_id)
-        cycle = 1 + sum(1 for at in issued.get(key, []) if at < attempt.started_at)
+        cycle = 1 + sum(1 for end in ended.get(key, []) if end <= attempt.started_at)
         enrolment, _ = Enrolment.objects.get_or_create(
             person_id=key[0], course_id=key[1], cycle=cycle, defaults={"opened_at": attempt.started_at}
         )

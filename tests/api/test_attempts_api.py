@@ -157,3 +157,22 @@ def test_full_review_shows_keys_only_once_they_cannot_help(
         feedback = client.get(f"/api/v1/attempts/{body['id']}/").json()["feedback"]
         assert all(row["correct"] is False for row in feedback)
         assert ("correct_choices" in feedback[0]) is (number == 3)
+
+
+def test_course_progress_counts_only_the_current_cycle(learner):
+    from certificates.models import Certificate
+    from certificates.services import certificate_revoke
+    from tests.certificates.test_issue import pass_every_quiz
+
+    course = factories.course(slug="cycle-course")
+    pass_every_quiz(learner, course)
+    factories.deliver_events()
+    client = client_for(learner)
+
+    def progress() -> dict:
+        [row] = [c for c in client.get("/api/v1/courses/").json()["results"] if c["id"] == course.pk]
+        return row["progress"]
+
+    assert progress()["quizzes_passed"] == 2 and progress()["certificate_code"]
+    certificate_revoke(certificate=Certificate.objects.get(holder=learner), reason="Ujian diulang")
+    assert progress()["quizzes_passed"] == 0

@@ -67,7 +67,10 @@ def test_a_broker_that_cannot_be_reached_loses_nothing(course, learner, django_c
             assert services.events_relay().events == 0  # not due yet
             result = services.events_relay(now=event.relay_after)
     assert result.deliveries == 1
-    celery.send_task.assert_called_once_with("events.tasks.deliver_event_task", args=[event.pk, GRADER])
+    # A copy still in the queue when the next pass is due is dropped unread by the worker.
+    celery.send_task.assert_called_once_with(
+        "events.tasks.deliver_event_task", args=[event.pk, GRADER], expires=60.0
+    )
 
 
 def test_the_relay_marks_what_it_queued_and_backs_off(course, learner, settings):
@@ -105,5 +108,107 @@ def test_delivered_events_are_pruned_after_the_retention_and_undelivered_ones_ne
         waiting = outbox.record(types.ATTEMPT_SUBMITTED, attempt_id=987654, person_id=1, quiz_id=1)
     Event.objects.update(created_at=timezone.now() - timedelta(days=90))
     Event.objects.exclude(pk=waiting.pk).update(done_at=timezone.now() - timedelta(days=31))
-    assert services.events_prune() >= 2
+    assert services.events_prune() == 4  # two events, each with its one delivery
     assert list(Event.objects.all()) == [waiting]
+
+
+def test_a_pass_whose_sends_fail_gives_the_events_their_turn_back_uncounted(
+    course, learner, settings, django_capture_on_commit_callbacks
+):
+    settings.LENCANA_RELAY_AFTER_SECONDS = 60
+    submitted(course, learner)
+    event = Event.objects.get(type=types.ATTEMPT_SUBMITTED)
+    with mock.patch("events.outbox.current_app") as celery:
+        celery.send_task.side_effect = ConnectionError("broker down")
+        with django_capture_on_commit_callbacks(execute=True):
+            services.events_relay(now=event.relay_after)
+    event.refresh_from_db()
+    assert event.relays == 0 and event.failed_at is None
+    assert event.relay_after > timezone.now()  # tried again after the base interval, not later
+
+
+def test_an_event_that_never_gets_through_is_marked_failed_and_can_be_replayed(course, learner, settings):
+    settings.LENCANA_RELAY_MAX_TRIES = 3
+    submitted(course, learner)
+    event = Event.objects.get(type=types.ATTEMPT_SUBMITTED)
+    later = event.relay_after
+    with mock.patch("events.outbox.send_deliveries", return_value=True):
+        for _ in range(5):
+            services.events_relay(now=later)
+            later += timedelta(days=1)
+    event.refresh_from_db()
+    assert event.relays == 3 and event.failed_at is not None and event.done_at is None
+    with mock.patch("events.outbox.send_deliveries", return_value=True) as send:
+        assert services.events_relay(now=later).events == 0  # left alone once failed
+        services.event_replay(event=event)
+        assert services.events_relay(now=later).events == 1
+    send.assert_not_called()  # sends happen after commit; the test transaction never commits
+    event.refresh_from_db()
+    assert event.failed_at is None and event.relays == 1
+
+
+def test_a_handler_that_fails_leaves_the_event_undelivered_and_nothing_written(course, learner):
+    attempt = submitted(course, learner)
+    event = Event.objects.get(type=types.ATTEMPT_SUBMITTED)
+    with (
+        mock.patch("quizzes.services.attempt_grade", side_effect=RuntimeError("bug")),
+        pytest.raises(RuntimeError),
+    ):
+        services.event_deliver(event_id=event.pk, handler_name=GRADER)
+    assert not Delivery.objects.filter(event=event).exists()
+    event.refresh_from_db()
+    assert event.done_at is None
+    assert services.event_deliver(event_id=event.pk, handler_name=GRADER) is True  # fixed: it goes through
+    attempt.refresh_from_db()
+    assert attempt.status == Attempt.Status.GRADED
+
+
+def test_the_render_handler_outside_a_transaction_renders_once(course, learner):
+    from certificates.models import Certificate
+    from tests.certificates.test_issue import pass_every_quiz
+
+    pass_every_quiz(learner, course)
+    factories.deliver_events()
+    certificate = Certificate.objects.get(holder=learner)
+    [issued] = Event.objects.filter(type=types.CERTIFICATE_ISSUED)
+    render = "certificates.handlers.render_issued_certificate"
+    assert services.event_deliver(event_id=issued.pk, handler_name=render) is False
+    Delivery.objects.filter(event=issued).delete()  # as if the worker died before recording it
+    assert services.event_deliver(event_id=issued.pk, handler_name=render) is True
+    assert Certificate.objects.get(pk=certificate.pk).rendered_at == certificate.rendered_at
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_delivering_the_same_event_at_once_grade_it_once(course, learner):
+    """Two threads, two database connections, one event and handler: the delivery row's unique
+    key makes the second wait and then find it."""
+    import threading
+
+    from django.db import connection
+
+    attempt = submitted_committed(course, learner)
+    event = Event.objects.get(type=types.ATTEMPT_SUBMITTED)
+    results: list[bool] = []
+    barrier = threading.Barrier(2)
+
+    def deliver() -> None:
+        try:
+            barrier.wait()
+            results.append(services.event_deliver(event_id=event.pk, handler_name=GRADER))
+        finally:
+            connection.close()
+
+    with mock.patch("events.outbox.current_app"):
+        threads = [threading.Thread(target=deliver) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+    assert sorted(results) == [False, True]
+    assert Delivery.objects.filter(event=event).count() == 1
+    assert Event.objects.filter(type=types.ATTEMPT_GRADED, data__attempt_id=attempt.pk).count() == 1
+
+
+def submitted_committed(course, person) -> Attempt:
+    with mock.patch("events.outbox.current_app"):  # no broker in this test: deliveries by hand
+        return submitted(course, person)

@@ -128,7 +128,9 @@ def test_submit_records_the_news_with_the_change_and_twice_is_harmless(
     [event] = events_of(types.ATTEMPT_SUBMITTED)
     assert event.data == {"attempt_id": attempt.pk, "person_id": learner.pk, "quiz_id": attempt.quiz_id}
     celery.send_task.assert_called_once_with(
-        "events.tasks.deliver_event_task", args=[event.pk, "quizzes.handlers.grade_submitted_attempt"]
+        "events.tasks.deliver_event_task",
+        args=[event.pk, "quizzes.handlers.grade_submitted_attempt"],
+        expires=None,
     )
     assert first.status == second.status == Attempt.Status.SUBMITTED
     assert second.submitted_at == first.submitted_at
@@ -253,3 +255,48 @@ def test_graded_feedback_reveals_the_keys_through_the_type(course, learner):
     assert [row["question"] for row in feedback] == [item["question"] for item in attempt.layout]
     assert {row["question"]: row["correct_choices"] for row in feedback} == keys
     assert all(row["correct"] and "explanation" in row for row in feedback)
+
+
+def test_keys_stay_hidden_from_a_learner_who_may_try_again_in_a_new_cycle(learner):
+    """Full review reveals keys after a pass; once the certificate is revoked and a new cycle
+    may open, the old attempt's keys could help, so they are hidden again."""
+    from certificates.models import Certificate
+    from certificates.services import certificate_revoke
+
+    course = factories.course(quizzes=1)  # review "full", 3 attempts
+    attempt = services.attempt_start(quiz=first_quiz(course), person=learner)
+    services.attempt_submit(attempt=attempt, answers=answers_for(attempt))
+    factories.deliver_events()
+    attempt.refresh_from_db()
+    assert "correct_choices" in selectors.attempt_feedback(attempt=attempt)[0]
+    certificate_revoke(certificate=Certificate.objects.get(holder=learner), reason="Ujian diulang")
+    attempt = Attempt.objects.get(pk=attempt.pk)
+    assert "correct_choices" not in selectors.attempt_feedback(attempt=attempt)[0]
+    retry = services.attempt_start(quiz=first_quiz(course), person=learner)
+    services.attempt_submit(attempt=retry, answers=answers_for(retry, correct=False))
+    factories.deliver_events()
+    retry = Attempt.objects.get(pk=retry.pk)
+    assert retry.enrolment.cycle == 2 and retry.passed is False
+    assert "correct_choices" not in selectors.attempt_feedback(attempt=retry)[0]  # 2 tries left
+
+
+def test_a_certificate_that_expires_opens_the_next_cycle_when_the_clock_gets_there(learner):
+    """No hand-set dates: the validity of the course decides when the person may start again."""
+    course = factories.course(quizzes=1)  # valid 365 days
+    attempt = services.attempt_start(quiz=first_quiz(course), person=learner)
+    services.attempt_submit(attempt=attempt, answers=answers_for(attempt))
+    factories.deliver_events()
+    with pytest.raises(ServiceError) as err:
+        services.attempt_start(quiz=first_quiz(course), person=learner)
+    assert err.value.code == "already_passed"
+    later = timezone.now() + timedelta(days=366)
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        again = services.attempt_start(quiz=first_quiz(course), person=learner)
+        services.attempt_submit(attempt=again, answers=answers_for(again))
+        factories.deliver_events()
+    from certificates.models import Certificate
+
+    first, second = Certificate.objects.filter(holder=learner).order_by("issued_at")
+    assert again.enrolment.cycle == 2 and second.enrolment_id == again.enrolment_id
+    assert second.issued_at == later and list(second.evidence.all()) == [Attempt.objects.get(pk=again.pk)]
+    assert first.current_status == Certificate.Status.VALID  # today; it expires at its own date
