@@ -1,11 +1,12 @@
 """Thin views: course, module and lesson authoring for instructors. (A learner's view of
 courses, with quizzes and progress, reads across apps: it is in `reports`.)"""
 
-from drf_spectacular.utils import extend_schema, extend_schema_serializer
-from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.request import Request
-from rest_framework.response import Response
+from typing import Any
 
+from drf_spectacular.utils import extend_schema_serializer
+from rest_framework import serializers
+
+from core.api import ServiceWriteViewSet
 from courses import services
 from courses.models import Course, Lesson, Module
 from people.models import Function
@@ -27,7 +28,7 @@ COURSE_TEXT_FIELDS = ["id", "slug", "title", "title_en", "description", "descrip
 INTEGER_MAX = 2_147_483_647
 
 
-class CourseAuthoringViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class CourseAuthoringViewSet(ServiceWriteViewSet):
     @extend_schema_serializer(component_name="CourseAuthoring")
     class CourseAuthoringInputSerializer(serializers.Serializer):
         slug = serializers.SlugField(max_length=100)
@@ -62,34 +63,21 @@ class CourseAuthoringViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
 
     permission_classes = [IsInstructor]
     serializer_class = CourseAuthoringOutputSerializer
+    input_serializer_class = CourseAuthoringInputSerializer
     queryset = Course.objects.order_by("id")
     filterset_fields = ["status"]
 
-    @extend_schema(request=CourseAuthoringInputSerializer, responses={201: CourseAuthoringOutputSerializer})
-    def create(self, request: Request) -> Response:
-        serializer = self.CourseAuthoringInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        course = services.course_create(**serializer.validated_data)
-        return Response(self.CourseAuthoringOutputSerializer(course).data, status=status.HTTP_201_CREATED)
+    def service_create(self, data: dict[str, Any]) -> Course:
+        return services.course_create(**data)
 
-    @extend_schema(request=CourseAuthoringInputSerializer, responses=CourseAuthoringOutputSerializer)
-    def update(self, request: Request, pk: str, partial: bool = False) -> Response:
-        course = self.get_object()
-        serializer = self.CourseAuthoringInputSerializer(data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        course = services.course_update(course=course, data=serializer.validated_data)
-        return Response(self.CourseAuthoringOutputSerializer(course).data)
+    def service_update(self, instance: Course, data: dict[str, Any]) -> Course:
+        return services.course_update(course=instance, data=data)  # type: ignore[arg-type]
 
-    @extend_schema(request=CourseAuthoringInputSerializer, responses=CourseAuthoringOutputSerializer)
-    def partial_update(self, request: Request, pk: str) -> Response:
-        return self.update(request, pk, partial=True)
-
-    def destroy(self, request: Request, pk: str) -> Response:
-        services.course_delete(course=self.get_object())
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def service_delete(self, instance: Course) -> None:
+        services.course_delete(course=instance)
 
 
-class ModuleAuthoringViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ModuleAuthoringViewSet(ServiceWriteViewSet):
     @extend_schema_serializer(component_name="ModuleAuthoring")
     class ModuleAuthoringInputSerializer(serializers.Serializer):
         course = serializers.PrimaryKeyRelatedField(queryset=Course.objects.all())
@@ -106,34 +94,21 @@ class ModuleAuthoringViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
 
     permission_classes = [IsInstructor]
     serializer_class = ModuleAuthoringOutputSerializer
+    input_serializer_class = ModuleAuthoringInputSerializer
     queryset = Module.objects.order_by("course", "order", "id")
     filterset_fields = ["course"]
 
-    @extend_schema(request=ModuleAuthoringInputSerializer, responses={201: ModuleAuthoringOutputSerializer})
-    def create(self, request: Request) -> Response:
-        serializer = self.ModuleAuthoringInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        module = services.module_create(**serializer.validated_data)
-        return Response(self.ModuleAuthoringOutputSerializer(module).data, status=status.HTTP_201_CREATED)
+    def service_create(self, data: dict[str, Any]) -> Module:
+        return services.module_create(**data)
 
-    @extend_schema(request=ModuleAuthoringInputSerializer, responses=ModuleAuthoringOutputSerializer)
-    def update(self, request: Request, pk: str, partial: bool = False) -> Response:
-        module = self.get_object()
-        serializer = self.ModuleAuthoringInputSerializer(data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        module = services.module_update(module=module, data=serializer.validated_data)
-        return Response(self.ModuleAuthoringOutputSerializer(module).data)
+    def service_update(self, instance: Module, data: dict[str, Any]) -> Module:
+        return services.module_update(module=instance, data=data)  # type: ignore[arg-type]
 
-    @extend_schema(request=ModuleAuthoringInputSerializer, responses=ModuleAuthoringOutputSerializer)
-    def partial_update(self, request: Request, pk: str) -> Response:
-        return self.update(request, pk, partial=True)
-
-    def destroy(self, request: Request, pk: str) -> Response:
-        services.module_delete(module=self.get_object())
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def service_delete(self, instance: Module) -> None:
+        services.module_delete(module=instance)
 
 
-class LessonAuthoringViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class LessonAuthoringViewSet(ServiceWriteViewSet):
     @extend_schema_serializer(component_name="LessonAuthoring")
     class LessonAuthoringInputSerializer(serializers.Serializer):
         module = serializers.PrimaryKeyRelatedField(queryset=Module.objects.all())
@@ -152,28 +127,15 @@ class LessonAuthoringViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
 
     permission_classes = [IsInstructor]
     serializer_class = LessonAuthoringOutputSerializer
+    input_serializer_class = LessonAuthoringInputSerializer
     queryset = Lesson.objects.order_by("module", "order", "id")
     filterset_fields = ["module"]
 
-    @extend_schema(request=LessonAuthoringInputSerializer, responses={201: LessonAuthoringOutputSerializer})
-    def create(self, request: Request) -> Response:
-        serializer = self.LessonAuthoringInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        lesson = services.lesson_create(**serializer.validated_data)
-        return Response(self.LessonAuthoringOutputSerializer(lesson).data, status=status.HTTP_201_CREATED)
+    def service_create(self, data: dict[str, Any]) -> Lesson:
+        return services.lesson_create(**data)
 
-    @extend_schema(request=LessonAuthoringInputSerializer, responses=LessonAuthoringOutputSerializer)
-    def update(self, request: Request, pk: str, partial: bool = False) -> Response:
-        lesson = self.get_object()
-        serializer = self.LessonAuthoringInputSerializer(data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        lesson = services.lesson_update(lesson=lesson, data=serializer.validated_data)
-        return Response(self.LessonAuthoringOutputSerializer(lesson).data)
+    def service_update(self, instance: Lesson, data: dict[str, Any]) -> Lesson:
+        return services.lesson_update(lesson=instance, data=data)  # type: ignore[arg-type]
 
-    @extend_schema(request=LessonAuthoringInputSerializer, responses=LessonAuthoringOutputSerializer)
-    def partial_update(self, request: Request, pk: str) -> Response:
-        return self.update(request, pk, partial=True)
-
-    def destroy(self, request: Request, pk: str) -> Response:
-        services.lesson_delete(lesson=self.get_object())
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def service_delete(self, instance: Lesson) -> None:
+        services.lesson_delete(lesson=instance)

@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import ServiceWriteViewSet
 from core.errors import NotAllowed
 from courses.models import Module
 from people.permissions import IsInstructor
@@ -190,7 +191,7 @@ class QuestionAuthoringOutputSerializer(serializers.ModelSerializer):
         ]
 
 
-class QuizAuthoringViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class QuizAuthoringViewSet(ServiceWriteViewSet):
     @extend_schema_serializer(component_name="Quiz")
     class QuizAuthoringInputSerializer(serializers.Serializer):
         module = serializers.PrimaryKeyRelatedField(queryset=Module.objects.all())
@@ -235,31 +236,18 @@ class QuizAuthoringViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
 
     permission_classes = [IsInstructor]
     serializer_class = QuizAuthoringOutputSerializer
+    input_serializer_class = QuizAuthoringInputSerializer
     queryset = Quiz.objects.prefetch_related("versions").order_by("id")
     filterset_fields = ["module"]
 
-    @extend_schema(request=QuizAuthoringInputSerializer, responses={201: QuizAuthoringOutputSerializer})
-    def create(self, request: Request) -> Response:
-        serializer = self.QuizAuthoringInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        quiz = services.quiz_create(**serializer.validated_data)
-        return Response(self.QuizAuthoringOutputSerializer(quiz).data, status=status.HTTP_201_CREATED)
+    def service_create(self, data: dict[str, Any]) -> Quiz:
+        return services.quiz_create(**data)
 
-    @extend_schema(request=QuizAuthoringInputSerializer, responses=QuizAuthoringOutputSerializer)
-    def update(self, request: Request, pk: str, partial: bool = False) -> Response:
-        quiz = self.get_object()
-        serializer = self.QuizAuthoringInputSerializer(data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        quiz = services.quiz_update(quiz=quiz, data=serializer.validated_data)
-        return Response(self.QuizAuthoringOutputSerializer(quiz).data)
+    def service_update(self, instance: Quiz, data: dict[str, Any]) -> Quiz:
+        return services.quiz_update(quiz=instance, data=data)  # type: ignore[arg-type]
 
-    @extend_schema(request=QuizAuthoringInputSerializer, responses=QuizAuthoringOutputSerializer)
-    def partial_update(self, request: Request, pk: str) -> Response:
-        return self.update(request, pk, partial=True)
-
-    def destroy(self, request: Request, pk: str) -> Response:
-        services.quiz_delete(quiz=self.get_object())
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def service_delete(self, instance: Quiz) -> None:
+        services.quiz_delete(quiz=instance)
 
     @extend_schema(responses=QuestionAuthoringOutputSerializer(many=True))
     @action(detail=True, methods=["get"])

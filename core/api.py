@@ -1,0 +1,57 @@
+"""What every app's API layer shares (DRF only; the domain below knows no HTTP)."""
+
+from typing import Any, ClassVar
+
+from django.db.models import Model
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+
+# Reads go through the queryset and `serializer_class` (the output); each write validates
+# `input_serializer_class` (partial on PATCH), calls one service hook and answers with the output
+# serializer. The rules belong to the services the hooks call. (A comment, not a docstring: the
+# OpenAPI document would show a docstring as every subclass's description.)
+class ServiceWriteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    input_serializer_class: ClassVar[type[serializers.Serializer]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        request, response = cls.input_serializer_class, cls.serializer_class
+        extend_schema_view(
+            create=extend_schema(request=request, responses={201: response}),
+            update=extend_schema(request=request, responses=response),
+            partial_update=extend_schema(request=request, responses=response),
+        )(cls)
+
+    def service_create(self, data: dict[str, Any]) -> Model:
+        raise NotImplementedError
+
+    def service_update(self, instance: Any, data: dict[str, Any]) -> Model:
+        raise NotImplementedError
+
+    def service_delete(self, instance: Any) -> None:
+        raise NotImplementedError
+
+    def _validated(self, request: Request, *, partial: bool = False) -> dict[str, Any]:
+        serializer = self.input_serializer_class(data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        created = self.service_create(self._validated(request))
+        return Response(self.get_serializer(created).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        instance = self.get_object()
+        partial = kwargs.pop("partial", False)
+        updated = self.service_update(instance, self._validated(request, partial=partial))
+        return Response(self.get_serializer(updated).data)
+
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.update(request, *args, partial=True, **kwargs)
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        self.service_delete(self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
