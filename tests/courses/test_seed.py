@@ -1,15 +1,22 @@
+import copy
 import json
 import os
 import subprocess
 import sys
+from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.db.models import Count
 
+from certificates.models import Certificate
 from courses.models import Course, Lesson, Module
-from quizzes.models import Choice, Question, QuizVersion
+from quizzes import selectors as quiz_selectors
+from quizzes import services as quiz_services
+from quizzes.course_import import course_import
+from quizzes.models import Attempt, Choice, Question, Quiz, QuizVersion
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 CONTENT = Path(__file__).resolve().parents[2] / "quizzes" / "content" / "briefing_course.json"
@@ -41,6 +48,108 @@ def test_every_lesson_and_question_is_in_both_languages():
             assert lesson["body"].strip() and lesson["body_en"].strip()
         for question in module["quiz"]["questions"]:
             assert question["text"].strip() and question["text_en"].strip() and question["fact"]
+
+
+def an_earlier_edition(data: dict) -> dict:
+    """The content as an earlier edition had it: the first quiz's first question worded
+    otherwise and one more question, since retired; other texts changed too. The second quiz is
+    as it is now."""
+    old = copy.deepcopy(data)
+    old["course"]["description"] = "Deskripsi lama."
+    old["modules"][0]["lessons"][0]["body"] = "Isi pelajaran lama."
+    questions = old["modules"][0]["quiz"]["questions"]
+    questions[0]["text"] = "Pertanyaan lama?"
+    questions[0]["choices"][0]["text"] = "Pilihan lama"
+    questions.append(
+        {
+            "key": "lama-sudah-dipensiunkan",
+            "type": "single",
+            "text": "Pertanyaan yang dipensiunkan?",
+            "text_en": "A retired question?",
+            "fact": "test",
+            "choices": [factories.choice("Ya", True), factories.choice("Tidak")],
+        }
+    )
+    return old
+
+
+def answer(attempt: Attempt, *, right: bool) -> list[quiz_services.Answer]:
+    """Every key right, or one wrong choice per question."""
+    return [
+        quiz_services.Answer(
+            question=q["id"],
+            choices=tuple(c["id"] for c in q["choices"] if c["is_correct"] == right)[: None if right else 1],
+        )
+        for q in attempt.version.spec["questions"]
+    ]
+
+
+def graded(quiz: Quiz, person, *, right: bool) -> Attempt:
+    attempt = quiz_services.attempt_start(quiz=quiz, person=person)
+    quiz_services.attempt_submit(attempt=attempt, answers=answer(attempt, right=right))
+    return quiz_services.attempt_grade(attempt_id=attempt.pk)
+
+
+def test_update_brings_an_existing_database_to_the_new_content_keeping_attempts_and_certificates(
+    learner,
+):
+    data = json.loads(CONTENT.read_text(encoding="utf-8"))
+    course = course_import(data=an_earlier_edition(data))
+    first, second = (Quiz.objects.get(slug=m["quiz"]["slug"]) for m in data["modules"][:2])
+    failed = graded(first, learner, right=False)
+    assert failed.passed is False
+    for quiz in Quiz.objects.filter(module__course=course):
+        assert graded(quiz, learner, right=True).passed
+    factories.deliver_events()
+    certificate = Certificate.objects.get(holder=learner, course=course)
+    evidence = set(certificate.evidence.values_list("pk", flat=True))
+    attempts = {a.pk: (a.version_id, a.score, a.passed) for a in Attempt.objects.all()}
+    old_shown = quiz_selectors.attempt_questions_public(attempt=failed)
+    old_review = quiz_selectors.attempt_feedback(attempt=failed)
+
+    out = StringIO()
+    call_command("seed_briefing", "--update", stdout=out)
+    assert "1 retired" in out.getvalue()
+
+    # Nothing of the learner's history is lost or regraded.
+    assert {a.pk: (a.version_id, a.score, a.passed) for a in Attempt.objects.all()} == attempts
+    certificate.refresh_from_db()
+    assert certificate.current_status == Certificate.Status.VALID
+    assert set(certificate.evidence.values_list("pk", flat=True)) == evidence
+    failed.refresh_from_db()
+    assert quiz_selectors.attempt_questions_public(attempt=failed) == old_shown
+    assert quiz_selectors.attempt_feedback(attempt=failed) == old_review
+    assert "Pertanyaan yang dipensiunkan?" in {q["text"] for q in old_shown}
+    assert "Pertanyaan lama?" in {q["text"] for q in old_shown}
+
+    # The draft bank and the new version are the new content; a quiz that did not change keeps
+    # its version.
+    wanted = data["modules"][0]["quiz"]["questions"]
+    assert list(first.questions.values_list("key", flat=True)) == [q["key"] for q in wanted]
+    assert first.questions.get(key=wanted[0]["key"]).text == wanted[0]["text"]
+    latest = first.versions.order_by("-number").first()
+    assert latest.number == 2 and [q["text"] for q in latest.spec["questions"]] == [q["text"] for q in wanted]
+    assert second.versions.count() == 1
+    course.refresh_from_db()
+    assert course.description == data["course"]["description"]
+    assert (
+        Lesson.objects.get(slug=data["modules"][0]["lessons"][0]["slug"]).body
+        == (data["modules"][0]["lessons"][0]["body"])
+    )
+
+    # New attempts use the new version; updating again changes nothing.
+    fresh = quiz_services.attempt_start(quiz=first, person=factories.person())
+    assert fresh.version == latest
+    before = counts()
+    call_command("seed_briefing", "--update", stdout=StringIO())
+    assert counts() == before
+
+
+def test_update_on_an_empty_database_gives_the_same_course_as_a_fresh_seed():
+    call_command("seed_briefing", "--update", stdout=StringIO())
+    updated = counts()
+    call_command("seed_briefing", stdout=StringIO())
+    assert counts() == updated and QuizVersion.objects.filter(number__gt=1).count() == 0
 
 
 def test_demo_accounts_only_in_development(settings):
