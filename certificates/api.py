@@ -11,7 +11,6 @@ from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from certificates import keys, selectors, services
@@ -163,7 +162,6 @@ def _public_view(certificate: Certificate) -> dict[str, Any]:
 class _Public(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
-    throttle_classes = [ScopedRateThrottle]
     throttle_scope = "verify"
 
 

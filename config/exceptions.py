@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError, RestrictedError
 from rest_framework import exceptions, status
@@ -34,8 +35,19 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             },
             status=status.HTTP_409_CONFLICT,
         )
+    if isinstance(exc, RequestDataTooBig):
+        return Response(
+            {"detail": "The request body is larger than this service accepts.", "code": "too_large"},
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages
         )
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(exc, exceptions.APIException):
+        # DRF's own errors (401, 403, 404, 405, 429, 503...) say their code too, as ours do.
+        data, code = response.data, exc.get_codes()
+        if isinstance(data, dict) and set(data) == {"detail"} and isinstance(code, str):
+            data["code"] = code
+    return response

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "rest_framework_simplejwt.token_blacklist",
     # The apps form a one-way chain, lowest first (import-linter keeps it; see pyproject.toml).
     "events",
     "people",
@@ -50,6 +51,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.middleware.RefuseNulBytesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -141,9 +143,10 @@ if not DEBUG:
 X_FRAME_OPTIONS = "DENY"
 
 # --- REST framework ------------------------------------------------------------------------
+NUM_PROXIES = env_int("NUM_PROXIES", 0)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "people.tokens.JWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -154,16 +157,36 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "config.exceptions.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
+    "DEFAULT_PARSER_CLASSES": [
+        "config.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    # Views name a scope (`throttle_scope`); those without one are not throttled.
+    "DEFAULT_THROTTLE_CLASSES": ["people.throttling.ScopedThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "auth": env("THROTTLE_AUTH", "20/min"),
         "verify": env("THROTTLE_VERIFY", "120/min"),
+        "answers": env("THROTTLE_ANSWERS", "120/min"),
+        "submit": env("THROTTLE_SUBMIT", "20/min"),
     },
+    # How many proxies of our own append to X-Forwarded-For: 0 (the default) never reads it, so
+    # a client cannot pick the address its throttles count against.
+    "NUM_PROXIES": NUM_PROXIES,
     "DATETIME_FORMAT": "iso-8601",
 }
+# Short-lived access tokens; each refresh token is good for one use (rotation, the used one
+# blacklisted); a token names a stamp of the password it was issued under (people.tokens), so a
+# new password ends every older token, and a deactivated user's tokens are refused.
 SIMPLE_JWT = {
-    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("JWT_ACCESS_MINUTES", 30)),
-    "REFRESH_TOKEN_LIFETIME": timedelta(days=env_int("JWT_REFRESH_DAYS", 7)),
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("JWT_ACCESS_MINUTES", 5)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=env_int("JWT_REFRESH_DAYS", 1)),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": True,
+    "CHECK_USER_IS_ACTIVE": True,
+    "TOKEN_OBTAIN_SERIALIZER": "people.tokens.TokenObtainPairSerializer",
+    "TOKEN_REFRESH_SERIALIZER": "people.tokens.TokenRefreshSerializer",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Lencana API",

@@ -7,6 +7,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from certificates.urls import page_urlpatterns as certificate_pages
 
+handler400 = "config.views.bad_request"
+handler404 = "config.views.page_not_found"
+handler500 = "config.views.server_error"
+
 
 def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})

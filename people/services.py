@@ -1,6 +1,8 @@
 import uuid
 
 from django.contrib.auth.models import Group, User
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import CharField, Value
 from django.db.models.functions import Concat, Substr
@@ -58,12 +60,37 @@ def user_create(
     is_staff: bool = False,
     first_name: str = "",
 ) -> User:
+    """A user with Django's password validators applied (settings' AUTH_PASSWORD_VALIDATORS):
+    a weak password is a field error on `password`."""
+    _password_validate(password, user=User(username=username, first_name=first_name))
     user = User.objects.create_user(
         username=username, password=password, is_staff=is_staff, first_name=first_name
     )
     for role in roles:
         group, _ = Group.objects.get_or_create(name=Role(role).value)
         user.groups.add(group)
+    return user
+
+
+def _password_validate(password: str, *, user: User, field: str = "password") -> None:
+    try:
+        validate_password(password, user=user)
+    except ValidationError as exc:
+        raise ValidationError({field: exc.error_list}) from None
+
+
+@transaction.atomic
+def user_password_change(*, user: User, old_password: str, new_password: str) -> User:
+    """Set a new password when the old one is given. Every token issued under the old password
+    is refused from then on (people.tokens), as are other sessions."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not user.check_password(old_password):
+        raise ValidationError(
+            {"old_password": ValidationError("The current password is not right.", code="wrong_password")}
+        )
+    _password_validate(new_password, user=user, field="new_password")
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
     return user
 
 

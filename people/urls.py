@@ -5,4 +5,6 @@ from people import api
 urlpatterns = [
     path("auth/token/", api.TokenApi.as_view(), name="token"),
     path("auth/token/refresh/", api.TokenRefreshApi.as_view(), name="token-refresh"),
+    path("auth/sign-out/", api.SignOutApi.as_view(), name="sign-out"),
+    path("auth/password/", api.PasswordChangeApi.as_view(), name="password-change"),
 ]

@@ -124,6 +124,8 @@ class AttemptDetailApi(APIView):
 
 
 class AttemptAnswersApi(APIView):
+    throttle_scope = "answers"  # per user (people.throttling)
+
     @extend_schema(request=AnswersInputSerializer, responses=AttemptOutputSerializer)
     def patch(self, request: Request, attempt_id: int) -> Response:
         attempt = _attempt_of_requester(request, attempt_id)
@@ -132,6 +134,8 @@ class AttemptAnswersApi(APIView):
 
 
 class AttemptSubmitApi(APIView):
+    throttle_scope = "submit"
+
     class SubmitOutputSerializer(serializers.Serializer):
         id = serializers.IntegerField()
         status = serializers.CharField()

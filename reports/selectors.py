@@ -22,7 +22,7 @@ from certificates.models import Certificate
 from certificates.selectors import certificates_with_relations
 from courses.models import Course, Enrolment, Module
 from people.models import Person, Unit
-from quizzes.models import Attempt, Quiz
+from quizzes.models import Attempt, Quiz, QuizVersion
 
 # --- A learner's courses ----------------------------------------------------------------------
 
@@ -63,9 +63,11 @@ def course_detail(*, course_id: int, published_only: bool = True) -> Course | No
     courses = Course.objects.all()
     if published_only:
         courses = courses.filter(status=Course.Status.PUBLISHED)
-    modules = Module.objects.prefetch_related(
-        "lessons", Prefetch("quizzes", queryset=Quiz.objects.order_by("id"))
-    )
+    quizzes = Quiz.objects.order_by("id")
+    if published_only:
+        # A quiz never published is a draft: learners see only the quizzes they can start.
+        quizzes = quizzes.filter(Exists(QuizVersion.objects.filter(quiz=OuterRef("pk"))))
+    modules = Module.objects.prefetch_related("lessons", Prefetch("quizzes", queryset=quizzes))
     return courses.prefetch_related(Prefetch("modules", queryset=modules)).filter(pk=course_id).first()
 
 

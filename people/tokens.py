@@ -1,0 +1,69 @@
+"""JSON Web Tokens that end when the password changes or the user is deactivated.
+
+Each token carries `pwd`, a short HMAC of the user's password hash (Django's session auth hash,
+the one that ends sessions on a password change). Access and refresh tokens alike are refused
+once it no longer matches, whoever changed the password (the API, the admin, `changepassword`),
+with no table to keep in step. Refresh tokens rotate and the used one is blacklisted
+(simplejwt's token_blacklist); signing out blacklists the refresh token given."""
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.utils.encoding import force_str
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
+from rest_framework_simplejwt import authentication, serializers
+from rest_framework_simplejwt.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.tokens import RefreshToken, Token
+
+PASSWORD_CLAIM = "pwd"  # noqa: S105 (a claim name, not a password)
+
+
+def password_stamp(user: Any) -> str:
+    return str(user.get_session_auth_hash())[:20]
+
+
+def tokens_for(user: AbstractBaseUser) -> dict[str, str]:
+    """A new refresh and access token pair, as signing in gives."""
+    refresh = TokenObtainPairSerializer.get_token(user)
+    return {"refresh": str(refresh), "access": str(refresh.access_token)}  # type: ignore[attr-defined]
+
+
+def _check_stamp(token: Token, user: AbstractBaseUser) -> None:
+    if token.get(PASSWORD_CLAIM) != password_stamp(user):
+        raise AuthenticationFailed("The password changed since this token was issued.", code="token_revoked")
+
+
+class TokenObtainPairSerializer(serializers.TokenObtainPairSerializer):
+    @classmethod
+    def get_token(cls, user: Any) -> Token:
+        token = super().get_token(user)
+        token[PASSWORD_CLAIM] = password_stamp(user)
+        return token
+
+
+class TokenRefreshSerializer(serializers.TokenRefreshSerializer):
+    def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
+        refresh = RefreshToken(attrs["refresh"])  # refused when expired or blacklisted
+        user_id = refresh.payload.get(api_settings.USER_ID_CLAIM)
+        user = get_user_model().objects.filter(**{api_settings.USER_ID_FIELD: user_id}).first()
+        if user is None or not api_settings.USER_AUTHENTICATION_RULE(user):
+            raise AuthenticationFailed(
+                force_str(self.error_messages["no_active_account"]), "no_active_account"
+            )
+        _check_stamp(refresh, user)
+        return super().validate(attrs)
+
+
+class JWTAuthentication(authentication.JWTAuthentication):
+    def get_user(self, validated_token: Token) -> Any:
+        user = super().get_user(validated_token)  # refuses an inactive or deleted user
+        _check_stamp(validated_token, user)
+        return user
+
+
+class JWTScheme(SimpleJWTScheme):
+    """The OpenAPI document describes this authentication as simplejwt's bearer token."""
+
+    target_class = JWTAuthentication
