@@ -363,14 +363,17 @@ def build_open_badge_credential(
     criteria_narrative: str,
     issued_at: datetime,
     expires_at: datetime | None,
+    credential_status: Mapping[str, Any] | None = None,
+    holder_identifier_salt: str | None = None,
 ) -> dict[str, Any]:
     """An unsigned Open Badges 3.0 ``OpenBadgeCredential``.
 
     The holder has no DID, so the subject is identified the OB 3.0 way, by ``identifier``
-    entries (``IdentityObject``, not hashed): one of identityType ``name`` for the holder's name
-    and one of identityType ``identifier`` for ``holder_identifier``. Every term used is defined
-    by the bundled contexts. Datetimes must be timezone-aware; they are written in UTC with
-    ``Z`` and whole seconds.
+    entries (``IdentityObject``): one of identityType ``name`` for the holder's name (in clear)
+    and one of identityType ``identifier`` for ``holder_identifier``, which is hashed
+    (:func:`identity_hash`, ``hashed: true`` with its ``salt``) when a salt is given. Every
+    term used is defined by the bundled contexts. Datetimes must be timezone-aware; they are
+    written in UTC with ``Z`` and whole seconds.
     """
     credential: dict[str, Any] = {
         "@context": [CREDENTIALS_V2_CONTEXT, OB_V3P0_CONTEXT],
@@ -386,6 +389,8 @@ def build_open_badge_credential(
     }
     if expires_at is not None:
         credential["validUntil"] = _xsd_datetime(expires_at, what="expires_at")
+    if credential_status is not None:
+        credential["credentialStatus"] = dict(credential_status)
     credential["name"] = achievement_name
     credential["credentialSubject"] = {
         "type": ["AchievementSubject"],
@@ -396,12 +401,7 @@ def build_open_badge_credential(
                 "identityType": "name",
                 "hashed": False,
             },
-            {
-                "type": "IdentityObject",
-                "identityHash": holder_identifier,
-                "identityType": "identifier",
-                "hashed": False,
-            },
+            _identifier_object(holder_identifier, salt=holder_identifier_salt),
         ],
         "achievement": {
             "id": achievement_id,
@@ -412,3 +412,25 @@ def build_open_badge_credential(
         },
     }
     return credential
+
+
+def identity_hash(value: str, *, salt: str) -> str:
+    """OB 3.0 IdentityHash: ``sha256$`` + hex SHA-256 of the value followed by the salt."""
+    return "sha256$" + hashlib.sha256((value + salt).encode()).hexdigest()
+
+
+def _identifier_object(value: str, *, salt: str | None) -> dict[str, Any]:
+    if salt is None:
+        return {
+            "type": "IdentityObject",
+            "identityHash": value,
+            "identityType": "identifier",
+            "hashed": False,
+        }
+    return {
+        "type": "IdentityObject",
+        "identityHash": identity_hash(value, salt=salt),
+        "identityType": "identifier",
+        "hashed": True,
+        "salt": salt,
+    }

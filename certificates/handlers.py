@@ -1,6 +1,6 @@
 """What the certificate app does with news of lower apps (and of its own)."""
 
-from certificates import services
+from certificates import selectors, services
 from events import registry, types
 from events.models import Event
 
@@ -15,3 +15,11 @@ def issue_when_course_completed(event: Event) -> None:
 def render_issued_certificate(event: Event) -> None:
     # Outside any transaction: PDF and signing take tens of milliseconds; done once.
     services.certificate_render(certificate_id=event.data["certificate_id"])
+
+
+@registry.handler(types.CERTIFICATE_REVOKED, atomic=False)
+def sign_status_list_after_revocation(event: Event) -> None:
+    # The bit flipped with the revocation; sign the list now rather than on the next request.
+    list_id = selectors.certificate_status_list_id(certificate_id=event.data["certificate_id"])
+    if list_id is not None:
+        services.status_list_signed(list_id=list_id)

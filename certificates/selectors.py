@@ -27,3 +27,7 @@ def certificate_by_code(*, code: str) -> Certificate | None:
 
 def certificates_of_person(*, person: Person | None) -> QuerySet[Certificate]:
     return certificates_with_relations().filter(holder=person)
+
+
+def certificate_status_list_id(*, certificate_id: int) -> int | None:
+    return Certificate.objects.filter(pk=certificate_id).values_list("status_list_id", flat=True).first()

@@ -1,14 +1,15 @@
 """Writes of certificates: issue (exactly once per cycle), render, revoke."""
 
 import logging
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from certificates import credentials, keys
-from certificates.models import Certificate
+from certificates import credentials, keys, status_lists
+from certificates.models import Certificate, IssuerKey, RevocationCategory, StatusList
 from certificates.pdf import CertificateDocument, render_certificate_pdf
 from core.errors import ServiceError
 from courses import services as course_services
@@ -21,6 +22,28 @@ logger = logging.getLogger(__name__)
 
 def verify_url(code: str) -> str:
     return f"{settings.PUBLIC_BASE_URL}/verify/{code}/"
+
+
+def status_list_url(list_id: int) -> str:
+    return f"{settings.PUBLIC_BASE_URL}/api/v1/status-lists/{list_id}/"
+
+
+def _status_entry_allocate() -> tuple[StatusList, int]:
+    """The next free entry of the open revocation list, or of a new list when it is full. Call
+    inside the issuing transaction: the row lock serialises allocation, and the counter only
+    grows, so an index is handed out once and never again, whatever is rolled back later."""
+    status_list = (
+        StatusList.objects.select_for_update()
+        .filter(purpose=status_lists.PURPOSE_REVOCATION, allocated__lt=StatusList.SIZE)
+        .order_by("pk")
+        .defer("bits", "credential")
+        .first()
+    )
+    if status_list is None:
+        status_list = StatusList.objects.create(purpose=status_lists.PURPOSE_REVOCATION)
+    index = status_lists.index_for(status_list.allocated, offset=status_list.offset)
+    StatusList.objects.filter(pk=status_list.pk).update(allocated=status_list.allocated + 1)
+    return status_list, index
 
 
 def certificate_issue(*, enrolment_id: int) -> Certificate | None:
@@ -41,7 +64,10 @@ def certificate_issue(*, enrolment_id: int) -> Certificate | None:
         if evidence is None:
             return None
         validity = enrolment.course.certificate_validity_days
+        status_list, status_index = _status_entry_allocate()
         certificate = Certificate.objects.create(
+            status_list=status_list,
+            status_index=status_index,
             holder_id=enrolment.person_id,
             course=enrolment.course,
             enrolment=enrolment,
@@ -76,6 +102,14 @@ def _document(certificate: Certificate) -> CertificateDocument:
     )
 
 
+def _status_entry(certificate: Certificate) -> dict | None:
+    if certificate.status_list_id is None or certificate.status_index is None:
+        return None  # issued before status lists
+    return status_lists.entry(
+        list_url=status_list_url(certificate.status_list_id), index=certificate.status_index
+    )
+
+
 def _credential(certificate: Certificate) -> dict:
     course = certificate.course
     unsigned = credentials.build_open_badge_credential(
@@ -84,18 +118,21 @@ def _credential(certificate: Certificate) -> dict:
         issuer_name=settings.LENCANA_ISSUER_NAME,
         issuer_url=settings.PUBLIC_BASE_URL,
         holder_name=certificate.holder.name,
-        holder_identifier=f"NRP {certificate.holder.nrp}",
+        holder_identifier=certificate.holder.nrp,
+        holder_identifier_salt=certificate.identity_salt,
         achievement_id=f"{settings.PUBLIC_BASE_URL}/api/v1/courses/{course.pk}/",
         achievement_name=course.title,
         achievement_description=course.description or course.title,
         criteria_narrative="Lulus semua kuis kursus ini / Passed every quiz of this course.",
         issued_at=certificate.issued_at,
         expires_at=certificate.expires_at,
+        credential_status=_status_entry(certificate),
     )
+    kid, private_key = keys.key_at(certificate.issued_at)
     return credentials.sign_credential(
         unsigned,
-        private_key=keys.signing_key(),
-        verification_method=keys.verification_method_id(),
+        private_key=private_key,
+        verification_method=keys.verification_method_id(kid),
         created=certificate.issued_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     )
 
@@ -115,19 +152,28 @@ def certificate_render(*, certificate_id: int) -> Certificate:
 
 
 @transaction.atomic
-def certificate_revoke(*, certificate: Certificate, reason: str) -> Certificate:
-    """Revoke with a reason; the holder may then take the course again in a new cycle, whose
-    passes alone can earn a new certificate. Revoking twice changes nothing."""
+def certificate_revoke(
+    *, certificate: Certificate, reason: str, category: str = RevocationCategory.OTHER
+) -> Certificate:
+    """Revoke with a reason and its category; the certificate's bit in its status list is set
+    in the same transaction, so whoever reads the list after commit sees it revoked. The holder
+    may then take the course again in a new cycle, whose passes alone can earn a new
+    certificate. Revoking twice changes nothing."""
     certificate = Certificate.objects.select_for_update().select_related("enrolment").get(pk=certificate.pk)
     if certificate.status == Certificate.Status.REVOKED:
         return certificate
     if not reason.strip():
         raise ServiceError("A revocation needs a reason.", code="reason_required")
+    if category not in RevocationCategory.values:
+        raise ServiceError(f"Unknown revocation category {category!r}.", code="bad_category")
     now = timezone.now()
     certificate.status = Certificate.Status.REVOKED
     certificate.revoked_at = now
     certificate.revocation_reason = reason.strip()
-    certificate.save(update_fields=["status", "revoked_at", "revocation_reason"])
+    certificate.revocation_category = category
+    certificate.save(update_fields=["status", "revoked_at", "revocation_reason", "revocation_category"])
+    if certificate.status_list_id is not None and certificate.status_index is not None:
+        _status_bit_set(list_id=certificate.status_list_id, index=certificate.status_index, at=now)
     course_services.enrolment_reopen(enrolment=certificate.enrolment, at=now)
     outbox.record(
         types.CERTIFICATE_REVOKED,
@@ -136,3 +182,72 @@ def certificate_revoke(*, certificate: Certificate, reason: str) -> Certificate:
         course_id=certificate.course_id,
     )
     return certificate
+
+
+def _status_bit_set(*, list_id: int, index: int, at: datetime) -> None:
+    status_list = StatusList.objects.select_for_update().get(pk=list_id)
+    if status_lists.bit(bytes(status_list.bits), index):
+        return
+    status_list.bits = status_lists.with_bit(bytes(status_list.bits), index)
+    status_list.version += 1
+    status_list.changed_at = at
+    status_list.save(update_fields=["bits", "version", "changed_at"])
+
+
+def status_list_signed(*, list_id: int) -> StatusList:
+    """The list with its signed credential up to date: signed again only when a bit changed
+    since the last signature (under the row lock, so once per change however many ask)."""
+    status_list = StatusList.objects.defer("bits").get(pk=list_id)
+    if status_list.signed_version == status_list.version and status_list.credential:
+        return status_list
+    with transaction.atomic():
+        status_list = StatusList.objects.select_for_update().get(pk=list_id)
+        if status_list.signed_version == status_list.version and status_list.credential:
+            return status_list
+        now = timezone.now().replace(microsecond=0)
+        unsigned = status_lists.list_credential(
+            list_url=status_list_url(status_list.pk),
+            issuer_id=keys.issuer_id(),
+            bits=bytes(status_list.bits),
+            valid_from=now,
+            purpose=status_list.purpose,
+            ttl_ms=settings.LENCANA_STATUS_LIST_TTL_SECONDS * 1000,
+        )
+        kid, private_key = keys.key_at(now)
+        status_list.credential = credentials.sign_credential(
+            unsigned,
+            private_key=private_key,
+            verification_method=keys.verification_method_id(kid),
+            created=now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        )
+        status_list.signed_version = status_list.version
+        status_list.signed_at = now
+        status_list.save(update_fields=["credential", "signed_version", "signed_at"])
+    logger.info("signed status list %s (version %s)", status_list.pk, status_list.version)
+    return status_list
+
+
+def issuer_key_rotate(*, active_from: datetime | None = None) -> IssuerKey:
+    """A new signing key that signs what is dated from `active_from` (default: now) on. The
+    keys before it stay published, so what they signed still verifies. A rotation may not
+    start before the newest key already does."""
+    active_from = active_from or timezone.now()
+    if timezone.is_naive(active_from):
+        raise ServiceError("The start of a key must have a time zone.", code="naive_datetime")
+    with transaction.atomic():
+        latest = IssuerKey.objects.select_for_update().order_by("-active_from").first()
+        if latest is not None and active_from < latest.active_from:
+            raise ServiceError(
+                f"The newest key ({latest.kid}) signs from {latest.active_from.isoformat()}; "
+                "a new one must start then or later.",
+                code="key_out_of_order",
+            )
+        private_key = Ed25519PrivateKey.generate()
+        key = IssuerKey.objects.create(
+            kid=f"key-{IssuerKey.objects.count() + 2}",  # key-1 is the bootstrap key
+            public_key_multibase=credentials.public_key_multibase(private_key.public_key()),
+            private_key_sealed=keys.seal(private_key),
+            active_from=active_from,
+        )
+    logger.info("issuer key %s signs from %s", key.kid, key.active_from.isoformat())
+    return key

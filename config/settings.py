@@ -234,6 +234,8 @@ if not LENCANA_SIGNING_KEY and not DEBUG:
     raise ImproperlyConfigured("LENCANA_SIGNING_KEY must be set when DJANGO_DEBUG is off.")
 LENCANA_SIGNING_KEY_FILE = VAR_DIR / "signing-key.txt"
 LENCANA_ISSUER_NAME = env("LENCANA_ISSUER_NAME", "Polda Metro Jaya — Lencana")
+# How long verifiers and proxies may cache a status list (its `ttl` and Cache-Control max-age).
+LENCANA_STATUS_LIST_TTL_SECONDS = env_int("LENCANA_STATUS_LIST_TTL_SECONDS", 300)
 
 LOGGING = {
     "version": 1,
