@@ -23,3 +23,10 @@ def sign_status_list_after_revocation(event: Event) -> None:
     list_id = selectors.certificate_status_list_id(certificate_id=event.data["certificate_id"])
     if list_id is not None:
         services.status_list_signed(list_id=list_id)
+
+
+@registry.handler(types.CERTIFICATE_EXPIRING, atomic=False)
+def email_expiry_reminder(event: Event) -> None:
+    # Outside a transaction: a mail server is slow. Should the worker die between the mail and
+    # the delivery's record, the relay sends it again: at least once, as mail goes.
+    services.certificate_expiring_notify(certificate_id=event.data["certificate_id"], days=event.data["days"])

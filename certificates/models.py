@@ -137,3 +137,19 @@ class Certificate(models.Model):
         if self.status == self.Status.VALID and self.expires_at and self.expires_at <= timezone.now():
             return self.Status.EXPIRED
         return self.status
+
+
+class ExpiryReminder(models.Model):
+    """A reminder N days before expiry was sent (or passed over for a nearer one): once each."""
+
+    certificate = models.ForeignKey(Certificate, on_delete=models.CASCADE, related_name="expiry_reminders")
+    days = models.PositiveIntegerField()
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["certificate", "days"], name="one_expiry_reminder_per_threshold")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.certificate_id}: {self.days} days"

@@ -5,11 +5,14 @@ from datetime import UTC, datetime, timedelta
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
+from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from certificates import credentials, keys, status_lists
-from certificates.models import Certificate, IssuerKey, RevocationCategory, StatusList
+from certificates.models import Certificate, ExpiryReminder, IssuerKey, RevocationCategory, StatusList
 from certificates.pdf import CertificateDocument, render_certificate_pdf
 from core.errors import ServiceError
 from courses import services as course_services
@@ -63,7 +66,7 @@ def certificate_issue(*, enrolment_id: int) -> Certificate | None:
         evidence = quiz_selectors.enrolment_evidence(enrolment=enrolment)
         if evidence is None:
             return None
-        validity = enrolment.course.certificate_validity_days
+        expires_at = course_services.certificate_expiry(course=enrolment.course, issued_at=now)
         status_list, status_index = _status_entry_allocate()
         certificate = Certificate.objects.create(
             status_list=status_list,
@@ -72,10 +75,16 @@ def certificate_issue(*, enrolment_id: int) -> Certificate | None:
             course=enrolment.course,
             enrolment=enrolment,
             issued_at=now,
-            expires_at=now + timedelta(days=validity) if validity else None,
+            expires_at=expires_at,
         )
         certificate.evidence.set(evidence)
-        course_services.enrolment_complete(enrolment=enrolment, at=now, next_cycle_at=certificate.expires_at)
+        # The next cycle opens with the recertification window, before this one expires: the
+        # person may retake the course then, and the new certificate starts a cycle of its own
+        # while this one runs to its own date.
+        next_cycle_at = course_services.recertification_opens(
+            course=enrolment.course, issued_at=now, expires_at=expires_at
+        )
+        course_services.enrolment_complete(enrolment=enrolment, at=now, next_cycle_at=next_cycle_at)
         outbox.record(
             types.CERTIFICATE_ISSUED,
             certificate_id=certificate.pk,
@@ -251,3 +260,121 @@ def issuer_key_rotate(*, active_from: datetime | None = None) -> IssuerKey:
         )
     logger.info("issuer key %s signs from %s", key.kid, key.active_from.isoformat())
     return key
+
+
+# --- expiry -------------------------------------------------------------------------------------
+
+EXPIRY_BATCH = 200
+
+
+def certificates_expire(*, now: datetime | None = None) -> int:
+    """Mark valid certificates past their date as expired, each with `certificate.expired`, in
+    short transactions (rows others hold are left for the next pass). Safe to repeat."""
+    now = now or timezone.now()
+    count = 0
+    while True:
+        with transaction.atomic():
+            due = list(
+                Certificate.objects.select_for_update(skip_locked=True)
+                .filter(status=Certificate.Status.VALID, expires_at__lte=now)
+                .order_by("expires_at", "pk")
+                .only("pk", "holder_id", "course_id")[:EXPIRY_BATCH]
+            )
+            Certificate.objects.filter(pk__in=[c.pk for c in due]).update(status=Certificate.Status.EXPIRED)
+            for certificate in due:
+                outbox.record(
+                    types.CERTIFICATE_EXPIRED,
+                    certificate_id=certificate.pk,
+                    person_id=certificate.holder_id,
+                    course_id=certificate.course_id,
+                )
+        count += len(due)
+        if len(due) < EXPIRY_BATCH:
+            return count
+
+
+def certificates_remind_expiring(*, now: datetime | None = None) -> int:
+    """Record `certificate.expiring` for valid certificates within a reminder threshold
+    (LENCANA_EXPIRY_REMINDER_DAYS, e.g. 60/30/7 days before), once per threshold: a certificate
+    that enters several thresholds at once (the pass did not run, or it was issued short) gets
+    one reminder, of the nearest. Certificates already renewed (a newer valid one for the same
+    person and course) get none. Returns how many reminders were recorded."""
+    now = now or timezone.now()
+    thresholds = sorted(set(settings.LENCANA_EXPIRY_REMINDER_DAYS))
+    if not thresholds:
+        return 0
+    renewed = Certificate.objects.filter(
+        holder=OuterRef("holder"),
+        course=OuterRef("course"),
+        status=Certificate.Status.VALID,
+        issued_at__gt=OuterRef("issued_at"),
+    )
+    candidates = (
+        Certificate.objects.filter(
+            status=Certificate.Status.VALID,
+            expires_at__gt=now,
+            expires_at__lte=now + timedelta(days=thresholds[-1]),
+        )
+        .exclude(Exists(renewed))
+        .exclude(expiry_reminders__days=thresholds[0])  # the nearest one sent: nothing left
+        .order_by("expires_at", "pk")
+        .values_list("pk", flat=True)
+    )
+    sent = 0
+    for certificate_id in candidates.iterator(chunk_size=500):
+        if _remind(certificate_id=certificate_id, now=now, thresholds=thresholds):
+            sent += 1
+    return sent
+
+
+def _remind(*, certificate_id: int, now: datetime, thresholds: list[int]) -> bool:
+    with transaction.atomic():
+        certificate = (
+            Certificate.objects.select_for_update()
+            .only("pk", "holder_id", "course_id", "expires_at", "status")
+            .get(pk=certificate_id)
+        )
+        if certificate.status != Certificate.Status.VALID or certificate.expires_at is None:
+            return False
+        left = certificate.expires_at - now
+        due = [d for d in thresholds if left <= timedelta(days=d)]
+        if not due:
+            return False
+        done = set(certificate.expiry_reminders.values_list("days", flat=True))
+        nearest = due[0]
+        if nearest in done:
+            return False
+        ExpiryReminder.objects.bulk_create(
+            [ExpiryReminder(certificate=certificate, days=d, sent_at=now) for d in due if d not in done]
+        )
+        outbox.record(
+            types.CERTIFICATE_EXPIRING,
+            certificate_id=certificate.pk,
+            person_id=certificate.holder_id,
+            course_id=certificate.course_id,
+            days=nearest,
+            expires_at=certificate.expires_at.isoformat(),
+        )
+    return True
+
+
+def certificate_expiring_notify(*, certificate_id: int, days: int) -> bool:
+    """Email the holder that the certificate expires in about `days` days (through Django's mail
+    backend). Returns whether a mail went out (a holder without an address gets none)."""
+    certificate = Certificate.objects.select_related("holder__user", "course").get(pk=certificate_id)
+    address = certificate.holder.user.email if certificate.holder.user_id else ""
+    if not address or certificate.expires_at is None:
+        return False
+    until = date_format(timezone.localtime(certificate.expires_at), "j F Y")
+    course = certificate.course
+    subject = f"Sertifikat Anda berakhir dalam {days} hari / Your certificate expires in {days} days"
+    body = (
+        f"Yth. {certificate.holder.name},\n\n"
+        f'Sertifikat {certificate.code} untuk kursus "{course.title}" berlaku hingga {until}. '
+        "Anda dapat mengikuti kursus ini lagi sekarang untuk memperpanjangnya.\n\n"
+        f'Your certificate {certificate.code} for "{course.title_en or course.title}" is valid until '
+        f"{until}. You may take the course again now to renew it.\n\n"
+        f"{verify_url(certificate.code)}\n"
+    )
+    send_mail(subject, body, None, [address])
+    return True

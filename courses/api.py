@@ -42,6 +42,10 @@ class CourseAuthoringViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
         certificate_validity_days = serializers.IntegerField(
             min_value=0, max_value=INTEGER_MAX, required=False, allow_null=True
         )
+        certificate_validity_months = serializers.IntegerField(
+            min_value=1, max_value=1200, required=False, allow_null=True
+        )
+        recertification_window_days = serializers.IntegerField(min_value=0, max_value=3650, required=False)
         due_date = serializers.DateField(required=False, allow_null=True)
 
     @extend_schema_serializer(component_name="CourseAuthoring")
@@ -55,6 +59,8 @@ class CourseAuthoringViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
                 "status",
                 "required_functions",
                 "certificate_validity_days",
+                "certificate_validity_months",
+                "recertification_window_days",
                 "due_date",
                 "created_at",
                 "updated_at",

@@ -16,6 +16,8 @@ COURSE_FIELDS = [
     "description_en",
     "required_functions",
     "certificate_validity_days",
+    "certificate_validity_months",
+    "recertification_window_days",
 ]
 
 

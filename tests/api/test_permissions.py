@@ -35,6 +35,7 @@ MATRIX = [
     ("get", "/api/v1/hr/certificates/?format=csv", {"hr", "staff"}),
     ("get", "/api/v1/hr/personnel/{nrp}/transcript/", {"hr", "staff"}),
     ("get", "/api/v1/hr/compliance/", {"hr", "staff"}),
+    ("post", "/api/v1/hr/exports/", {"hr", "staff"}),
     ("get", "/api/v1/authoring/courses/", {"instructor", "staff"}),
     ("post", "/api/v1/authoring/courses/", {"instructor", "staff"}),
     ("get", "/api/v1/authoring/modules/", {"instructor", "staff"}),
