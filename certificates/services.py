@@ -143,6 +143,7 @@ def _credential(certificate: Certificate) -> dict:
         private_key=private_key,
         verification_method=keys.verification_method_id(kid),
         created=certificate.issued_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        cryptosuite=settings.LENCANA_CREDENTIAL_CRYPTOSUITE,
     )
 
 
@@ -228,6 +229,7 @@ def status_list_signed(*, list_id: int) -> StatusList:
             private_key=private_key,
             verification_method=keys.verification_method_id(kid),
             created=now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            cryptosuite=settings.LENCANA_CREDENTIAL_CRYPTOSUITE,
         )
         status_list.signed_version = status_list.version
         status_list.signed_at = now

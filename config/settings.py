@@ -263,6 +263,13 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Lencana <no-reply@localhost>")
 
+# The Data Integrity cryptosuite of new credentials and status lists: eddsa-rdfc-2022 (RDF
+# canonicalisation, what Open Badges 3.0 verifiers are certified against) or eddsa-jcs-2022 (JSON
+# canonicalisation, several times faster to sign). Verification accepts both.
+LENCANA_CREDENTIAL_CRYPTOSUITE = env("LENCANA_CREDENTIAL_CRYPTOSUITE", "eddsa-rdfc-2022")
+if LENCANA_CREDENTIAL_CRYPTOSUITE not in ("eddsa-rdfc-2022", "eddsa-jcs-2022"):
+    raise ImproperlyConfigured("LENCANA_CREDENTIAL_CRYPTOSUITE must be eddsa-rdfc-2022 or eddsa-jcs-2022.")
+
 # How long verifiers and proxies may cache a status list (its `ttl` and Cache-Control max-age).
 LENCANA_STATUS_LIST_TTL_SECONDS = env_int("LENCANA_STATUS_LIST_TTL_SECONDS", 300)
 

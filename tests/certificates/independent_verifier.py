@@ -46,6 +46,11 @@ def _canon(document: dict[str, Any]) -> bytes:
     return nquads.encode()
 
 
+def _jcs(document: dict[str, Any]) -> bytes:
+    # RFC 8785 for documents of ASCII member names and no fractional numbers.
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
 def did_web_url(did: str) -> str:
     parts = [unquote(p) for p in did.removeprefix("did:web:").split(":")]
     path = "/".join(parts[1:]) + "/did.json" if len(parts) > 1 else ".well-known/did.json"
@@ -67,7 +72,8 @@ def _public_key(verification_method: str, fetch: Fetch) -> Ed25519PublicKey | No
 
 def proof_ok(credential: dict[str, Any], fetch: Fetch) -> bool:
     proof = credential.get("proof") or {}
-    if proof.get("cryptosuite") != "eddsa-rdfc-2022" or proof.get("proofPurpose") != "assertionMethod":
+    suite = proof.get("cryptosuite")
+    if suite not in ("eddsa-rdfc-2022", "eddsa-jcs-2022") or proof.get("proofPurpose") != "assertionMethod":
         return False
     issuer = credential["issuer"] if isinstance(credential["issuer"], str) else credential["issuer"]["id"]
     if not proof["verificationMethod"].startswith(issuer + "#"):
@@ -77,7 +83,8 @@ def proof_ok(credential: dict[str, Any], fetch: Fetch) -> bool:
         return False
     document = {k: v for k, v in credential.items() if k != "proof"}
     options = {"@context": document["@context"], **{k: v for k, v in proof.items() if k != "proofValue"}}
-    data = hashlib.sha256(_canon(options)).digest() + hashlib.sha256(_canon(document)).digest()
+    canon = _canon if suite == "eddsa-rdfc-2022" else _jcs
+    data = hashlib.sha256(canon(options)).digest() + hashlib.sha256(canon(document)).digest()
     try:
         key.verify(base58.b58decode(proof["proofValue"][1:]), data)
     except InvalidSignature:

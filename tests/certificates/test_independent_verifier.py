@@ -64,3 +64,17 @@ def test_a_tampered_credential_or_an_unpublished_key_is_invalid(course, fetch):
         "proof": {**credential["proof"], "verificationMethod": "did:web:localhost%3A8000#key-9"},
     }
     assert independent_verifier.status(forged, fetch) == "invalid"
+
+
+def test_credentials_signed_with_eddsa_jcs_2022_verify_too(course, fetch, settings):
+    settings.LENCANA_CREDENTIAL_CRYPTOSUITE = "eddsa-jcs-2022"
+    kept, revoked = certified(course), certified(course)
+    credentials = {c.pk: credential_of(c) for c in (kept, revoked)}
+    assert credentials[kept.pk]["proof"]["cryptosuite"] == "eddsa-jcs-2022"
+    services.certificate_revoke(certificate=revoked, reason="x")
+    assert (
+        fetch(credentials[revoked.pk]["credentialStatus"]["statusListCredential"])["proof"]["cryptosuite"]
+        == "eddsa-jcs-2022"
+    )
+    assert independent_verifier.status(credentials[kept.pk], fetch) == "valid"
+    assert independent_verifier.status(credentials[revoked.pk], fetch) == "revoked"
