@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: run test lint format bench migrate seed clean
+.PHONY: run test lint format bench bench-issuance migrate seed clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -55,6 +55,12 @@ bench: export DJANGO_DEBUG ?= 1
 bench: export LENCANA_VAR_DIR ?= $(CURDIR)/var/bench
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+# Certificates issued per second through one worker against bare reportlab PDFs (bench/issuance.py).
+bench-issuance: export DJANGO_DEBUG ?= 1
+bench-issuance: export LENCANA_VAR_DIR ?= $(CURDIR)/var/bench
+bench-issuance: $(STAMP)
+	$(BIN)/python bench/issuance.py
 
 clean:
 	rm -rf var $(VENV)

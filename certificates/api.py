@@ -1,9 +1,12 @@
 """Thin views: certificates for holders, public verification, HR reports."""
 
+from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils.http import http_date, parse_http_date_safe
 from drf_spectacular.utils import extend_schema
 from rest_framework import renderers, serializers
 from rest_framework.exceptions import APIException, NotFound
@@ -14,9 +17,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from certificates import keys, selectors, services
-from certificates.models import Certificate
+from certificates.models import Certificate, RevocationCategory, StatusList
 from people.models import Person
-from people.permissions import IsStaff, is_hr_or_staff
+from people.permissions import IsHR, is_hr_or_staff
 from people.selectors import person_for_user
 
 
@@ -111,19 +114,27 @@ class CertificateCredentialApi(APIView):
 
 
 class CertificateRevokeApi(APIView):
-    """Staff revoke a certificate (e.g. issued on wrong data); verification then says so."""
+    """Staff and HR revoke a certificate (e.g. issued on wrong data); its status bit flips in the
+    same transaction, and verification then says revoked with the reason's category."""
 
-    permission_classes = [IsStaff]
+    permission_classes = [IsHR]
 
     class RevokeInputSerializer(serializers.Serializer):
         reason = serializers.CharField(max_length=500)
+        category = serializers.ChoiceField(
+            choices=RevocationCategory.choices, default=RevocationCategory.OTHER
+        )
 
     @extend_schema(request=RevokeInputSerializer, responses=CertificateOutputSerializer)
     def post(self, request: Request, certificate_id: int) -> Response:
         serializer = self.RevokeInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         certificate = _certificate_for(request, certificate_id)
-        services.certificate_revoke(certificate=certificate, reason=serializer.validated_data["reason"])
+        services.certificate_revoke(
+            certificate=certificate,
+            reason=serializer.validated_data["reason"],
+            category=serializer.validated_data["category"],
+        )
         return Response(CertificateOutputSerializer(_certificate_for(request, certificate_id)).data)
 
 
@@ -141,11 +152,22 @@ class VerifyOutputSerializer(serializers.Serializer):
     course = serializers.DictField()
     issued_at = serializers.DateTimeField()
     expires_at = serializers.DateTimeField(allow_null=True)
+    revocation = serializers.DictField(allow_null=True)
 
 
 def _public_view(certificate: Certificate) -> dict[str, Any]:
-    """What anyone holding the code may learn: no NRP, no unit, nothing else."""
+    """What anyone holding the code may learn: no NRP, no unit, and of a revocation only its
+    category and date (the reason's words stay inside)."""
+    revocation = None
+    if certificate.status == Certificate.Status.REVOKED:
+        category = certificate.revocation_category or RevocationCategory.OTHER
+        revocation = {
+            "category": category,
+            "category_label": RevocationCategory(category).label,
+            "revoked_at": certificate.revoked_at,
+        }
     return {
+        "revocation": revocation,
         "code": certificate.code,
         "status": certificate.current_status,
         "holder": {"name": certificate.holder.name, "rank": certificate.holder.rank},
@@ -180,6 +202,52 @@ class IssuerApi(_Public):
     @extend_schema(responses={200: dict})
     def get(self, request: Request) -> Response:
         return Response(keys.issuer_profile())
+
+
+class DidDocumentApi(_Public):
+    """The issuer's did:web document: every key it signs or signed with, as Multikey."""
+
+    throttle_classes: list = []
+
+    @extend_schema(responses={200: dict})
+    def get(self, request: Request) -> Response:
+        return Response(keys.did_document(), content_type="application/did+json")
+
+
+class StatusListApi(_Public):
+    """A signed Bitstring Status List credential. Signed once per change of a bit, served with
+    an ETag and Last-Modified so verifiers and proxies revalidate cheaply."""
+
+    throttle_classes: list = []  # every verifier of every credential fetches it; it is cached
+
+    @extend_schema(responses={200: dict, 304: None})
+    def get(self, request: Request, list_id: int) -> Response | HttpResponse:
+        try:
+            status_list = services.status_list_signed(list_id=list_id)
+        except StatusList.DoesNotExist as exc:
+            raise NotFound("No such status list.") from exc
+        etag = f'"sl{status_list.pk}v{status_list.signed_version}"'
+        assert status_list.signed_at is not None
+        last_modified = http_date(status_list.signed_at.timestamp())
+        headers = {
+            "ETag": etag,
+            "Last-Modified": last_modified,
+            "Cache-Control": f"public, max-age={settings.LENCANA_STATUS_LIST_TTL_SECONDS}",
+        }
+        if _not_modified(request, etag=etag, modified=status_list.signed_at):
+            response = HttpResponse(status=304)
+            for name, value in headers.items():
+                response[name] = value
+            return response
+        return Response(status_list.credential, headers=headers, content_type="application/vc+ld+json")
+
+
+def _not_modified(request: Request, *, etag: str, modified: datetime) -> bool:
+    if_none_match = request.headers.get("If-None-Match")
+    if if_none_match is not None:
+        return etag in {tag.strip() for tag in if_none_match.split(",")} or if_none_match.strip() == "*"
+    since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
+    return since is not None and int(modified.timestamp()) <= since
 
 
 def verify_page(request: Any, code: str) -> HttpResponse:

@@ -2,7 +2,7 @@
 
 import logging
 
-from certificates import services
+from certificates import selectors, services
 from certificates.models import Certificate
 from courses.models import Enrolment
 from events import registry, types
@@ -28,3 +28,18 @@ def render_issued_certificate(event: Event) -> None:
         services.certificate_render(certificate_id=event.data["certificate_id"])
     except Certificate.DoesNotExist:
         logger.warning("certificate %s no longer exists; nothing to render", event.data["certificate_id"])
+
+
+@registry.handler(types.CERTIFICATE_REVOKED, atomic=False)
+def sign_status_list_after_revocation(event: Event) -> None:
+    # The bit flipped with the revocation; sign the list now rather than on the next request.
+    list_id = selectors.certificate_status_list_id(certificate_id=event.data["certificate_id"])
+    if list_id is not None:
+        services.status_list_signed(list_id=list_id)
+
+
+@registry.handler(types.CERTIFICATE_EXPIRING, atomic=False)
+def email_expiry_reminder(event: Event) -> None:
+    # Outside a transaction: a mail server is slow. Should the worker die between the mail and
+    # the delivery's record, the relay sends it again: at least once, as mail goes.
+    services.certificate_expiring_notify(certificate_id=event.data["certificate_id"], days=event.data["days"])

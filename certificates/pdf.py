@@ -5,18 +5,23 @@ tested and benchmarked without a database or settings. The page is A4 landscape,
 reportlab's canvas using the built-in Helvetica/Courier fonts (no font files to ship), and the
 verification QR code is drawn as vector rectangles from segno's module matrix (no image
 libraries involved). Output is deterministic: the same document always gives the same bytes.
+
+What every certificate shares is drawn once per process into a form XObject (see `_Template`);
+per certificate only the overlay is drawn and the document's few objects written around it.
 """
 
 from __future__ import annotations
 
 import io
 import unicodedata
+import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
+from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import segno
-from reportlab.lib.colors import Color, HexColor, white
+from reportlab.lib.colors import Color, HexColor
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -260,37 +265,6 @@ def _rule(canvas: Canvas, y: float, half_width: float, color: Color, width: floa
     canvas.line(CENTER_X - half_width, y, CENTER_X + half_width, y)
 
 
-def _draw_qr(canvas: Canvas, matrix: tuple[bytes, ...], x: float, y: float, size: float) -> None:
-    """Draw the QR matrix with its lower-left corner at (x, y), `size` points wide.
-
-    Drawn in module units (a translate + scale) as one filled path of horizontal runs, so each
-    run is a `re` of height 1 in the content stream."""
-    count = len(matrix)
-    quiet = 2  # modules of white drawn around the code, on top of the page margin
-    module = size / count
-    canvas.setFillColor(white)
-    margin = quiet * module
-    canvas.rect(x - margin, y - margin, size + 2 * margin, size + 2 * margin, stroke=0, fill=1)
-    canvas.saveState()
-    canvas.translate(x, y)
-    canvas.scale(module, module)
-    canvas.setFillColor(INK)
-    path = canvas.beginPath()
-    for row_index, row in enumerate(matrix):
-        row_y = count - 1 - row_index
-        col = 0
-        while col < count:
-            if row[col]:
-                start = col
-                while col < count and row[col]:
-                    col += 1
-                path.rect(start, row_y, col - start, 1)
-            else:
-                col += 1
-    canvas.drawPath(path, stroke=0, fill=1)
-    canvas.restoreState()
-
-
 def _draw_url(canvas: Canvas, url: str, right: float, top: float, max_width: float) -> None:
     font = "Helvetica"
     size = fit_font_size(url, font, 7, max_width, 5.5)
@@ -301,27 +275,97 @@ def _draw_url(canvas: Canvas, url: str, right: float, top: float, max_width: flo
         canvas.drawRightString(right, top - index * (size + 1.5), line)
 
 
-def _draw_labelled(
-    canvas: Canvas,
-    x: float,
-    y: float,
-    label: str,
-    value: str,
-    max_width: float,
-) -> None:
-    label = f"{label}: "
+def _draw_label(canvas: Canvas, x: float, y: float, label: str) -> None:
     canvas.setFont("Helvetica", 9.5)
     canvas.setFillColor(MUTED)
-    canvas.drawString(x, y, label)
-    label_width = stringWidth(label, "Helvetica", 9.5)
+    canvas.drawString(x, y, f"{label}: ")
+
+
+def _draw_value(canvas: Canvas, x: float, y: float, label: str, value: str, max_width: float) -> None:
+    label_width = stringWidth(f"{label}: ", "Helvetica", 9.5)
     size = fit_font_size(value, "Helvetica-Bold", 11, max_width - label_width, 7)
     canvas.setFont("Helvetica-Bold", size)
     canvas.setFillColor(INK)
     canvas.drawString(x + label_width, y, value)
 
 
-def render_certificate_pdf(document: CertificateDocument) -> bytes:
-    """One page, A4 landscape: the certificate as PDF bytes (deterministic for a document)."""
+# --- the page: a template drawn once, an overlay per certificate ----------------------------------
+#
+# The parts every certificate shares (paper, frame, headings, labels, hints) are drawn once per
+# process into a form XObject whose compressed stream is kept; per certificate only the overlay
+# (name, details, course, dates, code, QR, URL) is drawn, and the PDF's objects are written here
+# around them: the fixed objects (catalog, fonts, template) are bytes made once, so a certificate
+# costs its overlay's drawing and one zlib call. reportlab's canvas is used as the recorder of
+# drawing operators (text placement, colours), never to build the document.
+
+FONTS = ("Helvetica", "Helvetica-Bold", "Helvetica-Oblique", "Courier-Bold")
+ISSUED_LABEL = "Diterbitkan / Issued"
+VALID_LABEL = "Berlaku hingga / Valid until"
+FOOTER_LEFT = 64
+QR_SIZE = 104
+QR_RIGHT = PAGE_WIDTH - 64
+QR_BOTTOM = 66
+
+
+def _recorder() -> Canvas:
+    """A canvas used only to record operators; fonts named in a fixed order (F1..F4), the same
+    in the template and in every overlay."""
+    canvas = Canvas(io.BytesIO(), pagesize=(PAGE_WIDTH, PAGE_HEIGHT), invariant=1)
+    for font in FONTS:
+        canvas.setFont(font, 10)
+    canvas._code.clear()
+    return canvas
+
+
+def _operators(canvas: Canvas) -> bytes:
+    return "\n".join(canvas._code).encode("latin-1")
+
+
+def _draw_static(canvas: Canvas) -> None:
+    _draw_frame(canvas)
+    _centred(canvas, 492, "SERTIFIKAT", "Helvetica-Bold", 40, NAVY, char_space=6)
+    _centred(canvas, 466, "Certificate", "Helvetica-Oblique", 16, MUTED, char_space=1)
+    _rule(canvas, 452, 70, GOLD, 1.5)
+    _centred(canvas, 424, "diberikan kepada / awarded to", "Helvetica", 12, MUTED)
+    _draw_label(canvas, FOOTER_LEFT, 150, ISSUED_LABEL)
+    _draw_label(canvas, FOOTER_LEFT, 131, VALID_LABEL)
+    canvas.setFont("Helvetica", 9.5)
+    canvas.setFillColor(MUTED)
+    canvas.drawString(FOOTER_LEFT, 104, "Kode verifikasi / Verification code")
+    canvas.setFont("Helvetica-Oblique", 8)
+    canvas.drawString(FOOTER_LEFT, 62, SCAN_HINT_ID)
+    canvas.drawString(FOOTER_LEFT, 52, SCAN_HINT_EN)
+
+
+def _qr_operators(matrix: tuple[bytes, ...], x: float, y: float, size: float) -> bytes:
+    """The QR code as operators: a white quiet zone, then in module units (one `cm`) one filled
+    path of `re` runs of height 1, integers only, so nothing is formatted per module."""
+    count = len(matrix)
+    module = size / count
+    margin = 2 * module
+    runs: list[str] = []
+    for row_index, row in enumerate(matrix):
+        row_y = count - 1 - row_index
+        col = 0
+        while col < count:
+            if row[col]:
+                start = col
+                while col < count and row[col]:
+                    col += 1
+                runs.append(f"{start} {row_y} {col - start} 1 re")
+            else:
+                col += 1
+    r, g, b = INK.red, INK.green, INK.blue
+    side = size + 2 * margin
+    return (
+        f"q 1 1 1 rg {x - margin:.4f} {y - margin:.4f} {side:.4f} {side:.4f} re f Q\n"
+        f"q {module:.6f} 0 0 {module:.6f} {x:.4f} {y:.4f} cm {r:.4f} {g:.4f} {b:.4f} rg\n"
+        + "\n".join(runs)
+        + "\nf Q"
+    ).encode("ascii")
+
+
+def _draw_overlay(canvas: Canvas, document: CertificateDocument) -> None:
     holder = pdf_safe_text(document.holder_name)
     details = pdf_safe_text(f"NRP {document.nrp} · {document.rank} · {document.unit}")
     title_id = pdf_safe_text(document.course_title)
@@ -329,29 +373,11 @@ def render_certificate_pdf(document: CertificateDocument) -> bytes:
     code = pdf_safe_text(document.code)
     url = pdf_safe_text(document.verify_url)
     issued = format_date_id(document.issued_at)
-    expires = NO_EXPIRY
-    if document.expires_at is not None:
-        expires = format_date_id(document.expires_at)
-
-    buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=(PAGE_WIDTH, PAGE_HEIGHT), invariant=1, pageCompression=1)
-    canvas.setTitle(f"Sertifikat / Certificate {document.code}")
-    canvas.setAuthor(PDF_AUTHOR)
-    canvas.setSubject(f"{document.holder_name} — {document.course_title}")
-    canvas.setCreator(PDF_AUTHOR)
-    canvas.setKeywords(["sertifikat", "certificate", document.code])
-
-    _draw_frame(canvas)
-
-    # Heading.
-    _centred(canvas, 492, "SERTIFIKAT", "Helvetica-Bold", 40, NAVY, char_space=6)
-    _centred(canvas, 466, "Certificate", "Helvetica-Oblique", 16, MUTED, char_space=1)
-    _rule(canvas, 452, 70, GOLD, 1.5)
+    expires = NO_EXPIRY if document.expires_at is None else format_date_id(document.expires_at)
 
     # Holder, then the course, flowing down the page: a name too long for one line takes two.
     content_width = 620
     bold = "Helvetica-Bold"
-    _centred(canvas, 424, "diberikan kepada / awarded to", "Helvetica", 12, MUTED)
     if stringWidth(holder, bold, NAME_SIZES[-1]) <= content_width:
         name_size, name_lines = wrap_lines(holder, bold, NAME_SIZES, content_width, 1)
     else:
@@ -378,29 +404,96 @@ def render_certificate_pdf(document: CertificateDocument) -> bytes:
         _centred(canvas, y, line, "Helvetica-Oblique", en_size, MUTED)
         y -= en_size * 1.25
 
-    # Footer, left: dates and the verification code.
-    left = 64
-    _draw_labelled(canvas, left, 150, "Diterbitkan / Issued", issued, 300)
-    _draw_labelled(canvas, left, 131, "Berlaku hingga / Valid until", expires, 300)
-    canvas.setFont("Helvetica", 9.5)
-    canvas.setFillColor(MUTED)
-    canvas.drawString(left, 104, "Kode verifikasi / Verification code")
+    # Footer, left: dates and the verification code; right: the QR code's address.
+    _draw_value(canvas, FOOTER_LEFT, 150, ISSUED_LABEL, issued, 300)
+    _draw_value(canvas, FOOTER_LEFT, 131, VALID_LABEL, expires, 300)
     code_size = fit_font_size(code, "Courier-Bold", 18, 330, 9)
     canvas.setFont("Courier-Bold", code_size)
     canvas.setFillColor(NAVY)
-    canvas.drawString(left, 83, code)
-    canvas.setFont("Helvetica-Oblique", 8)
-    canvas.setFillColor(MUTED)
-    canvas.drawString(left, 62, SCAN_HINT_ID)
-    canvas.drawString(left, 52, SCAN_HINT_EN)
+    canvas.drawString(FOOTER_LEFT, 83, code)
+    _draw_url(canvas, url, QR_RIGHT, QR_BOTTOM - 12, 300)
 
-    # Footer, right: QR code of the verify page with its address beneath.
-    qr_size = 104
-    right = PAGE_WIDTH - 64
-    qr_bottom = 66
-    _draw_qr(canvas, qr_matrix(document.verify_url), right - qr_size, qr_bottom, qr_size)
-    _draw_url(canvas, url, right, qr_bottom - 12, 300)
 
-    canvas.showPage()
-    canvas.save()
-    return buffer.getvalue()
+def _font_object(name: str) -> bytes:
+    return f"<< /Type /Font /Subtype /Type1 /BaseFont /{name} /Encoding /WinAnsiEncoding >>".encode()
+
+
+def _stream_object(dictionary: str, data: bytes) -> bytes:
+    packed = zlib.compress(data, 6)
+    return (
+        f"<< {dictionary} /Filter /FlateDecode /Length {len(packed)} >>\nstream\n".encode()
+        + packed
+        + b"\nendstream"
+    )
+
+
+def _pdf_text(value: str) -> bytes:
+    """A PDF text string: literal when ASCII, else UTF-16BE with its byte order mark."""
+    if value.isascii():
+        escaped = value.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+        return f"({escaped})".encode("ascii")
+    return b"<FEFF" + value.encode("utf-16-be").hex().upper().encode() + b">"
+
+
+class _Template:
+    """The fixed part of every certificate PDF, as bytes with the offsets of its objects.
+
+    Objects: 1 catalog, 2 pages, 3 page, 4 the template (form XObject), 5-8 fonts; per
+    certificate 9 the page's contents (the template drawn, then the overlay) and 10 the info."""
+
+    def __init__(self) -> None:
+        canvas = _recorder()
+        _draw_static(canvas)
+        fonts = " ".join(f"/F{i} {4 + i} 0 R" for i in range(1, len(FONTS) + 1))
+        resources = f"/Resources << /Font << {fonts} >> /XObject << /Tpl 4 0 R >> >>"
+        objects = [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {PAGE_WIDTH:.4f} {PAGE_HEIGHT:.4f}] "
+            f"{resources} /Contents 9 0 R >>".encode(),
+            _stream_object(
+                f"/Type /XObject /Subtype /Form /BBox [0 0 {PAGE_WIDTH:.4f} {PAGE_HEIGHT:.4f}] "
+                f"/Resources << /Font << {fonts} >> >>",
+                _operators(canvas),
+            ),
+            *(_font_object(font) for font in FONTS),
+        ]
+        out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+        self.offsets: list[int] = []
+        for number, body in enumerate(objects, start=1):
+            self.offsets.append(len(out))
+            out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+        self.head = bytes(out)
+
+
+@cache
+def _template() -> _Template:
+    return _Template()
+
+
+def render_certificate_pdf(document: CertificateDocument) -> bytes:
+    """One page, A4 landscape: the certificate as PDF bytes (deterministic for a document)."""
+    template = _template()
+    canvas = _recorder()
+    _draw_overlay(canvas, document)
+    contents = b"q /Tpl Do Q\n" + _operators(canvas) + b"\n"
+    contents += _qr_operators(qr_matrix(document.verify_url), QR_RIGHT - QR_SIZE, QR_BOTTOM, QR_SIZE)
+    info = b"<< /Title %s /Author %s /Subject %s /Creator %s /Keywords %s /Producer %s >>" % (
+        _pdf_text(f"Sertifikat / Certificate {document.code}"),
+        _pdf_text(PDF_AUTHOR),
+        _pdf_text(f"{document.holder_name} — {document.course_title}"),
+        _pdf_text(PDF_AUTHOR),
+        _pdf_text(f"sertifikat, certificate, {document.code}"),
+        _pdf_text(PDF_AUTHOR),
+    )
+    out = bytearray(template.head)
+    offsets = list(template.offsets)
+    for number, body in ((9, _stream_object("", contents)), (10, info)):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(offsets) + 1}\n0000000000 65535 f \n".encode()
+    out += "".join(f"{offset:010d} 00000 n \n" for offset in offsets).encode()
+    out += f"trailer\n<< /Size {len(offsets) + 1} /Root 1 0 R /Info 10 0 R >>\n".encode()
+    out += f"startxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)

@@ -27,3 +27,13 @@ def certificate_by_code(*, code: str) -> Certificate | None:
 
 def certificates_of_person(*, person: Person | None) -> QuerySet[Certificate]:
     return certificates_with_relations().filter(holder=person)
+
+
+def certificate_status_list_id(*, certificate_id: int) -> int | None:
+    return Certificate.objects.filter(pk=certificate_id).values_list("status_list_id", flat=True).first()
+
+
+def certificate_pdfs(*, certificate_ids: list[int]) -> dict[int, bytes | None]:
+    """The stored PDFs of a few certificates (callers go in small chunks: memory stays flat)."""
+    rows = Certificate.objects.filter(pk__in=certificate_ids).values_list("pk", "pdf")
+    return {pk: bytes(pdf) if pdf is not None else None for pk, pdf in rows}

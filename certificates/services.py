@@ -1,14 +1,18 @@
 """Writes of certificates: issue (exactly once per cycle), render, revoke."""
 
 import logging
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
+from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from django.utils.formats import date_format
 
-from certificates import credentials, keys
-from certificates.models import Certificate
+from certificates import credentials, keys, status_lists
+from certificates.models import Certificate, ExpiryReminder, IssuerKey, RevocationCategory, StatusList
 from certificates.pdf import CertificateDocument, render_certificate_pdf
 from core.errors import ServiceError
 from courses import services as course_services
@@ -20,6 +24,28 @@ logger = logging.getLogger(__name__)
 
 def verify_url(code: str) -> str:
     return f"{settings.PUBLIC_BASE_URL}/verify/{code}/"
+
+
+def status_list_url(list_id: int) -> str:
+    return f"{settings.PUBLIC_BASE_URL}/api/v1/status-lists/{list_id}/"
+
+
+def _status_entry_allocate() -> tuple[StatusList, int]:
+    """The next free entry of the open revocation list, or of a new list when it is full. Call
+    inside the issuing transaction: the row lock serialises allocation, and the counter only
+    grows, so an index is handed out once and never again, whatever is rolled back later."""
+    status_list = (
+        StatusList.objects.select_for_update()
+        .filter(purpose=status_lists.PURPOSE_REVOCATION, allocated__lt=StatusList.SIZE)
+        .order_by("pk")
+        .defer("bits", "credential")
+        .first()
+    )
+    if status_list is None:
+        status_list = StatusList.objects.create(purpose=status_lists.PURPOSE_REVOCATION)
+    index = status_lists.index_for(status_list.allocated, offset=status_list.offset)
+    StatusList.objects.filter(pk=status_list.pk).update(allocated=status_list.allocated + 1)
+    return status_list, index
 
 
 def certificate_issue(*, enrolment_id: int) -> Certificate | None:
@@ -39,16 +65,25 @@ def certificate_issue(*, enrolment_id: int) -> Certificate | None:
         evidence = quiz_selectors.enrolment_evidence(enrolment=enrolment)
         if evidence is None:
             return None
-        validity = enrolment.course.certificate_validity_days
+        expires_at = course_services.certificate_expiry(course=enrolment.course, issued_at=now)
+        status_list, status_index = _status_entry_allocate()
         certificate = Certificate.objects.create(
+            status_list=status_list,
+            status_index=status_index,
             holder_id=enrolment.person_id,
             course=enrolment.course,
             enrolment=enrolment,
             issued_at=now,
-            expires_at=now + timedelta(days=validity) if validity else None,
+            expires_at=expires_at,
         )
         certificate.evidence.set(evidence)
-        course_services.enrolment_complete(enrolment=enrolment, at=now, next_cycle_at=certificate.expires_at)
+        # The next cycle opens with the recertification window, before this one expires: the
+        # person may retake the course then, and the new certificate starts a cycle of its own
+        # while this one runs to its own date.
+        next_cycle_at = course_services.recertification_opens(
+            course=enrolment.course, issued_at=now, expires_at=expires_at
+        )
+        course_services.enrolment_complete(enrolment=enrolment, at=now, next_cycle_at=next_cycle_at)
         outbox.record(
             types.CERTIFICATE_ISSUED,
             certificate_id=certificate.pk,
@@ -75,6 +110,14 @@ def _document(certificate: Certificate) -> CertificateDocument:
     )
 
 
+def _status_entry(certificate: Certificate) -> dict | None:
+    if certificate.status_list_id is None or certificate.status_index is None:
+        return None  # issued before status lists
+    return status_lists.entry(
+        list_url=status_list_url(certificate.status_list_id), index=certificate.status_index
+    )
+
+
 def _credential(certificate: Certificate) -> dict:
     course = certificate.course
     unsigned = credentials.build_open_badge_credential(
@@ -83,19 +126,23 @@ def _credential(certificate: Certificate) -> dict:
         issuer_name=settings.LENCANA_ISSUER_NAME,
         issuer_url=settings.PUBLIC_BASE_URL,
         holder_name=certificate.holder.name,
-        holder_identifier=f"NRP {certificate.holder.nrp}",
+        holder_identifier=certificate.holder.nrp,
+        holder_identifier_salt=certificate.identity_salt,
         achievement_id=f"{settings.PUBLIC_BASE_URL}/api/v1/courses/{course.pk}/",
         achievement_name=course.title,
         achievement_description=course.description or course.title,
         criteria_narrative="Lulus semua kuis kursus ini / Passed every quiz of this course.",
         issued_at=certificate.issued_at,
         expires_at=certificate.expires_at,
+        credential_status=_status_entry(certificate),
     )
+    kid, private_key = keys.key_at(certificate.issued_at)
     return credentials.sign_credential(
         unsigned,
-        private_key=keys.signing_key(),
-        verification_method=keys.verification_method_id(),
+        private_key=private_key,
+        verification_method=keys.verification_method_id(kid),
         created=certificate.issued_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        cryptosuite=settings.LENCANA_CREDENTIAL_CRYPTOSUITE,
     )
 
 
@@ -114,19 +161,28 @@ def certificate_render(*, certificate_id: int) -> Certificate:
 
 
 @transaction.atomic
-def certificate_revoke(*, certificate: Certificate, reason: str) -> Certificate:
-    """Revoke with a reason; the holder may then take the course again in a new cycle, whose
-    passes alone can earn a new certificate. Revoking twice changes nothing."""
+def certificate_revoke(
+    *, certificate: Certificate, reason: str, category: str = RevocationCategory.OTHER
+) -> Certificate:
+    """Revoke with a reason and its category; the certificate's bit in its status list is set
+    in the same transaction, so whoever reads the list after commit sees it revoked. The holder
+    may then take the course again in a new cycle, whose passes alone can earn a new
+    certificate. Revoking twice changes nothing."""
     certificate = Certificate.objects.select_for_update().select_related("enrolment").get(pk=certificate.pk)
     if certificate.status == Certificate.Status.REVOKED:
         return certificate
     if not reason.strip():
         raise ServiceError("A revocation needs a reason.", code="reason_required")
+    if category not in RevocationCategory.values:
+        raise ServiceError(f"Unknown revocation category {category!r}.", code="bad_category")
     now = timezone.now()
     certificate.status = Certificate.Status.REVOKED
     certificate.revoked_at = now
     certificate.revocation_reason = reason.strip()
-    certificate.save(update_fields=["status", "revoked_at", "revocation_reason"])
+    certificate.revocation_category = category
+    certificate.save(update_fields=["status", "revoked_at", "revocation_reason", "revocation_category"])
+    if certificate.status_list_id is not None and certificate.status_index is not None:
+        _status_bit_set(list_id=certificate.status_list_id, index=certificate.status_index, at=now)
     course_services.enrolment_reopen(enrolment=certificate.enrolment, at=now)
     outbox.record(
         types.CERTIFICATE_REVOKED,
@@ -135,3 +191,191 @@ def certificate_revoke(*, certificate: Certificate, reason: str) -> Certificate:
         course_id=certificate.course_id,
     )
     return certificate
+
+
+def _status_bit_set(*, list_id: int, index: int, at: datetime) -> None:
+    status_list = StatusList.objects.select_for_update().get(pk=list_id)
+    if status_lists.bit(bytes(status_list.bits), index):
+        return
+    status_list.bits = status_lists.with_bit(bytes(status_list.bits), index)
+    status_list.version += 1
+    status_list.changed_at = at
+    status_list.save(update_fields=["bits", "version", "changed_at"])
+
+
+def status_list_signed(*, list_id: int) -> StatusList:
+    """The list with its signed credential up to date: signed again only when a bit changed
+    since the last signature (under the row lock, so once per change however many ask)."""
+    status_list = StatusList.objects.defer("bits").get(pk=list_id)
+    if status_list.signed_version == status_list.version and status_list.credential:
+        return status_list
+    with transaction.atomic():
+        status_list = StatusList.objects.select_for_update().get(pk=list_id)
+        if status_list.signed_version == status_list.version and status_list.credential:
+            return status_list
+        now = timezone.now().replace(microsecond=0)
+        unsigned = status_lists.list_credential(
+            list_url=status_list_url(status_list.pk),
+            issuer_id=keys.issuer_id(),
+            bits=bytes(status_list.bits),
+            valid_from=now,
+            purpose=status_list.purpose,
+            ttl_ms=settings.LENCANA_STATUS_LIST_TTL_SECONDS * 1000,
+        )
+        kid, private_key = keys.key_at(now)
+        status_list.credential = credentials.sign_credential(
+            unsigned,
+            private_key=private_key,
+            verification_method=keys.verification_method_id(kid),
+            created=now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            cryptosuite=settings.LENCANA_CREDENTIAL_CRYPTOSUITE,
+        )
+        status_list.signed_version = status_list.version
+        status_list.signed_at = now
+        status_list.save(update_fields=["credential", "signed_version", "signed_at"])
+    logger.info("signed status list %s (version %s)", status_list.pk, status_list.version)
+    return status_list
+
+
+def issuer_key_rotate(*, active_from: datetime | None = None) -> IssuerKey:
+    """A new signing key that signs what is dated from `active_from` (default: now) on. The
+    keys before it stay published, so what they signed still verifies. A rotation may not
+    start before the newest key already does."""
+    active_from = active_from or timezone.now()
+    if timezone.is_naive(active_from):
+        raise ServiceError("The start of a key must have a time zone.", code="naive_datetime")
+    with transaction.atomic():
+        latest = IssuerKey.objects.select_for_update().order_by("-active_from").first()
+        if latest is not None and active_from < latest.active_from:
+            raise ServiceError(
+                f"The newest key ({latest.kid}) signs from {latest.active_from.isoformat()}; "
+                "a new one must start then or later.",
+                code="key_out_of_order",
+            )
+        private_key = Ed25519PrivateKey.generate()
+        key = IssuerKey.objects.create(
+            kid=f"key-{IssuerKey.objects.count() + 2}",  # key-1 is the bootstrap key
+            public_key_multibase=credentials.public_key_multibase(private_key.public_key()),
+            private_key_sealed=keys.seal(private_key),
+            active_from=active_from,
+        )
+    logger.info("issuer key %s signs from %s", key.kid, key.active_from.isoformat())
+    return key
+
+
+# --- expiry -------------------------------------------------------------------------------------
+
+EXPIRY_BATCH = 200
+
+
+def certificates_expire(*, now: datetime | None = None) -> int:
+    """Mark valid certificates past their date as expired, each with `certificate.expired`, in
+    short transactions (rows others hold are left for the next pass). Safe to repeat."""
+    now = now or timezone.now()
+    count = 0
+    while True:
+        with transaction.atomic():
+            due = list(
+                Certificate.objects.select_for_update(skip_locked=True)
+                .filter(status=Certificate.Status.VALID, expires_at__lte=now)
+                .order_by("expires_at", "pk")
+                .only("pk", "holder_id", "course_id")[:EXPIRY_BATCH]
+            )
+            Certificate.objects.filter(pk__in=[c.pk for c in due]).update(status=Certificate.Status.EXPIRED)
+            for certificate in due:
+                outbox.record(
+                    types.CERTIFICATE_EXPIRED,
+                    certificate_id=certificate.pk,
+                    person_id=certificate.holder_id,
+                    course_id=certificate.course_id,
+                )
+        count += len(due)
+        if len(due) < EXPIRY_BATCH:
+            return count
+
+
+def certificates_remind_expiring(*, now: datetime | None = None) -> int:
+    """Record `certificate.expiring` for valid certificates within a reminder threshold
+    (LENCANA_EXPIRY_REMINDER_DAYS, e.g. 60/30/7 days before), once per threshold: a certificate
+    that enters several thresholds at once (the pass did not run, or it was issued short) gets
+    one reminder, of the nearest. Certificates already renewed (a newer valid one for the same
+    person and course) get none. Returns how many reminders were recorded."""
+    now = now or timezone.now()
+    thresholds = sorted(set(settings.LENCANA_EXPIRY_REMINDER_DAYS))
+    if not thresholds:
+        return 0
+    renewed = Certificate.objects.filter(
+        holder=OuterRef("holder"),
+        course=OuterRef("course"),
+        status=Certificate.Status.VALID,
+        issued_at__gt=OuterRef("issued_at"),
+    )
+    candidates = (
+        Certificate.objects.filter(
+            status=Certificate.Status.VALID,
+            expires_at__gt=now,
+            expires_at__lte=now + timedelta(days=thresholds[-1]),
+        )
+        .exclude(Exists(renewed))
+        .exclude(expiry_reminders__days=thresholds[0])  # the nearest one sent: nothing left
+        .order_by("expires_at", "pk")
+        .values_list("pk", flat=True)
+    )
+    sent = 0
+    for certificate_id in candidates.iterator(chunk_size=500):
+        if _remind(certificate_id=certificate_id, now=now, thresholds=thresholds):
+            sent += 1
+    return sent
+
+
+def _remind(*, certificate_id: int, now: datetime, thresholds: list[int]) -> bool:
+    with transaction.atomic():
+        certificate = (
+            Certificate.objects.select_for_update()
+            .only("pk", "holder_id", "course_id", "expires_at", "status")
+            .get(pk=certificate_id)
+        )
+        if certificate.status != Certificate.Status.VALID or certificate.expires_at is None:
+            return False
+        left = certificate.expires_at - now
+        due = [d for d in thresholds if left <= timedelta(days=d)]
+        if not due:
+            return False
+        done = set(certificate.expiry_reminders.values_list("days", flat=True))
+        nearest = due[0]
+        if nearest in done:
+            return False
+        ExpiryReminder.objects.bulk_create(
+            [ExpiryReminder(certificate=certificate, days=d, sent_at=now) for d in due if d not in done]
+        )
+        outbox.record(
+            types.CERTIFICATE_EXPIRING,
+            certificate_id=certificate.pk,
+            person_id=certificate.holder_id,
+            course_id=certificate.course_id,
+            days=nearest,
+            expires_at=certificate.expires_at.isoformat(),
+        )
+    return True
+
+
+def certificate_expiring_notify(*, certificate_id: int, days: int) -> bool:
+    """Email the holder that the certificate expires in about `days` days (through Django's mail
+    backend). Returns whether a mail went out (a holder without an address gets none)."""
+    certificate = Certificate.objects.select_related("holder__user", "course").get(pk=certificate_id)
+    address = certificate.holder.user.email if certificate.holder.user_id else ""
+    if not address or certificate.expires_at is None:
+        return False
+    until = date_format(timezone.localtime(certificate.expires_at), "j F Y")
+    course = certificate.course
+    subject = f"Sertifikat Anda berakhir dalam {days} hari / Your certificate expires in {days} days"
+    body = (
+        f"Yth. {certificate.holder.name},\n\n"
+        f'Sertifikat {certificate.code} untuk kursus "{course.title}" berlaku hingga {until}. '
+        "Anda dapat mengikuti kursus ini lagi sekarang untuk memperpanjangnya.\n\n"
+        f'Your certificate {certificate.code} for "{course.title_en or course.title}" is valid until '
+        f"{until}. You may take the course again now to renew it.\n\n"
+        f"{verify_url(certificate.code)}\n"
+    )
+    send_mail(subject, body, None, [address])
+    return True

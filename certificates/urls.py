@@ -18,7 +18,11 @@ urlpatterns = [
     ),
     path("verify/<str:code>/", api.VerifyApi.as_view(), name="verify-api"),
     path("issuer/", api.IssuerApi.as_view(), name="issuer"),
+    path("status-lists/<int:list_id>/", api.StatusListApi.as_view(), name="status-list"),
 ]
 
 # Pages outside /api/ (included from config.urls at the root).
-page_urlpatterns = [path("verify/<str:code>/", api.verify_page, name="verify-page")]
+page_urlpatterns = [
+    path("verify/<str:code>/", api.verify_page, name="verify-page"),
+    path(".well-known/did.json", api.DidDocumentApi.as_view(), name="did-document"),
+]

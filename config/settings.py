@@ -117,6 +117,9 @@ TIME_ZONE = "Asia/Jakarta"
 USE_I18N = True
 USE_TZ = True
 
+# Files the service makes (HR's exports); not served publicly, only through the API.
+MEDIA_ROOT = VAR_DIR / "media"
+
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
@@ -239,6 +242,14 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env_int("LENCANA_SWEEP_INTERVAL_SECONDS", 30),
     },
     "prune-events": {"task": "events.tasks.prune_events_task", "schedule": 60 * 60},
+    "expire-certificates": {
+        "task": "certificates.tasks.expire_certificates_task",
+        "schedule": env_int("LENCANA_EXPIRY_SWEEP_SECONDS", 60 * 60),
+    },
+    "remind-expiring-certificates": {
+        "task": "certificates.tasks.remind_expiring_certificates_task",
+        "schedule": env_int("LENCANA_EXPIRY_SWEEP_SECONDS", 60 * 60),
+    },
 }
 
 # --- Lencana -------------------------------------------------------------------------------
@@ -260,6 +271,33 @@ if not LENCANA_SIGNING_KEY and not DEBUG:
     raise ImproperlyConfigured("LENCANA_SIGNING_KEY must be set when DJANGO_DEBUG is off.")
 LENCANA_SIGNING_KEY_FILE = VAR_DIR / "signing-key.txt"
 LENCANA_ISSUER_NAME = env("LENCANA_ISSUER_NAME", "Polda Metro Jaya — Lencana")
+# Reminders (email and `certificate.expiring` for webhooks) this many days before expiry.
+LENCANA_EXPIRY_REMINDER_DAYS = [int(d) for d in env_list("LENCANA_EXPIRY_REMINDER_DAYS", ["60", "30", "7"])]
+
+# --- Mail ----------------------------------------------------------------------------------
+# Development prints mail on the console; production sends through SMTP (EMAIL_HOST ...).
+EMAIL_BACKEND = env(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = env("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Lencana <no-reply@localhost>")
+
+# The Data Integrity cryptosuite of new credentials and status lists: eddsa-rdfc-2022 (RDF
+# canonicalisation, what Open Badges 3.0 verifiers are certified against) or eddsa-jcs-2022 (JSON
+# canonicalisation, several times faster to sign). Verification accepts both.
+LENCANA_CREDENTIAL_CRYPTOSUITE = env("LENCANA_CREDENTIAL_CRYPTOSUITE", "eddsa-rdfc-2022")
+if LENCANA_CREDENTIAL_CRYPTOSUITE not in ("eddsa-rdfc-2022", "eddsa-jcs-2022"):
+    raise ImproperlyConfigured("LENCANA_CREDENTIAL_CRYPTOSUITE must be eddsa-rdfc-2022 or eddsa-jcs-2022.")
+
+# How long verifiers and proxies may cache a status list (its `ttl` and Cache-Control max-age).
+LENCANA_STATUS_LIST_TTL_SECONDS = env_int("LENCANA_STATUS_LIST_TTL_SECONDS", 300)
 
 LOGGING = {
     "version": 1,

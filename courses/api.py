@@ -43,6 +43,10 @@ class CourseAuthoringViewSet(ServiceWriteViewSet):
         certificate_validity_days = serializers.IntegerField(
             min_value=0, max_value=INTEGER_MAX, required=False, allow_null=True
         )
+        certificate_validity_months = serializers.IntegerField(
+            min_value=1, max_value=1200, required=False, allow_null=True
+        )
+        recertification_window_days = serializers.IntegerField(min_value=0, max_value=3650, required=False)
         due_date = serializers.DateField(required=False, allow_null=True)
 
     @extend_schema_serializer(component_name="CourseAuthoring")
@@ -56,6 +60,8 @@ class CourseAuthoringViewSet(ServiceWriteViewSet):
                 "status",
                 "required_functions",
                 "certificate_validity_days",
+                "certificate_validity_months",
+                "recertification_window_days",
                 "due_date",
                 "created_at",
                 "updated_at",

@@ -15,6 +15,11 @@ class Course(models.Model):
     # Function codes (people.models.Function) of the personnel who must take the course.
     required_functions = models.JSONField(default=list, blank=True)
     certificate_validity_days = models.PositiveIntegerField(null=True, blank=True, default=730)
+    # Validity in calendar months; when set it decides, and the days above are not used (the
+    # older setting, kept for courses authored with it). Neither: the certificate never expires.
+    certificate_validity_months = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The person may take the course again (a new cycle) from this many days before expiry.
+    recertification_window_days = models.PositiveIntegerField(default=60)
     # Assigned personnel without a valid certificate after this date are overdue.
     due_date = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

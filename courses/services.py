@@ -1,8 +1,9 @@
 """Writes of courses: authoring courses, modules and lessons, and the cycles of a person's
 enrolment. (Importing a course with its quizzes is `quizzes.course_import`.)"""
 
+from calendar import monthrange
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TypedDict
 
 from django.db import IntegrityError, transaction
@@ -23,6 +24,8 @@ class CourseData(TypedDict, total=False):
     status: str
     required_functions: list[str]
     certificate_validity_days: int | None
+    certificate_validity_months: int | None
+    recertification_window_days: int
     due_date: date | None
 
 
@@ -67,6 +70,8 @@ def course_create(
     status: str = Course.Status.DRAFT,
     required_functions: Sequence[str] = (),
     certificate_validity_days: int | None = 730,
+    certificate_validity_months: int | None = None,
+    recertification_window_days: int = 60,
     due_date: date | None = None,
 ) -> Course:
     return _course_save(
@@ -79,6 +84,8 @@ def course_create(
             status=status,
             required_functions=list(required_functions),
             certificate_validity_days=certificate_validity_days,
+            certificate_validity_months=certificate_validity_months,
+            recertification_window_days=recertification_window_days,
             due_date=due_date,
         )
     )
@@ -183,6 +190,32 @@ def enrolment_current(*, person: Person, course: Course, now: datetime | None = 
 def enrolment_lock(*, enrolment_id: int) -> Enrolment:
     """The enrolment row, locked for the rest of the transaction (its own row only)."""
     return Enrolment.objects.select_for_update(of=("self",)).select_related("course").get(pk=enrolment_id)
+
+
+def _add_months(moment: datetime, months: int) -> datetime:
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    return moment.replace(year=year, month=month, day=min(moment.day, monthrange(year, month)[1]))
+
+
+def certificate_expiry(*, course: Course, issued_at: datetime) -> datetime | None:
+    """When a certificate of the course issued at `issued_at` expires (None: never). Months are
+    calendar months (31 January + 1 month = 28/29 February)."""
+    if course.certificate_validity_months:
+        return _add_months(issued_at, course.certificate_validity_months)
+    if course.certificate_validity_days:
+        return issued_at + timedelta(days=course.certificate_validity_days)
+    return None
+
+
+def recertification_opens(
+    *, course: Course, issued_at: datetime, expires_at: datetime | None
+) -> datetime | None:
+    """When the next cycle may open: the recertification window's first day, `window` days
+    before expiry (never before issue); None for a certificate that never expires."""
+    if expires_at is None:
+        return None
+    return max(issued_at, expires_at - timedelta(days=course.recertification_window_days))
 
 
 def enrolment_complete(*, enrolment: Enrolment, at: datetime, next_cycle_at: datetime | None) -> None:

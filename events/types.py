@@ -5,5 +5,18 @@ ATTEMPT_SUBMITTED = "attempt.submitted"  # attempt_id, person_id, quiz_id
 ATTEMPT_GRADED = "attempt.graded"  # attempt_id, person_id, quiz_id, course_id, enrolment_id, passed
 CERTIFICATE_ISSUED = "certificate.issued"  # certificate_id, person_id, course_id
 CERTIFICATE_REVOKED = "certificate.revoked"  # certificate_id, person_id, course_id
+CERTIFICATE_EXPIRING = "certificate.expiring"  # certificate_id, person_id, course_id, days, expires_at
+CERTIFICATE_EXPIRED = "certificate.expired"  # certificate_id, person_id, course_id
+EXPORT_REQUESTED = "export.requested"  # export_id
 
-ALL = frozenset({ATTEMPT_SUBMITTED, ATTEMPT_GRADED, CERTIFICATE_ISSUED, CERTIFICATE_REVOKED})
+ALL = frozenset(
+    {
+        ATTEMPT_SUBMITTED,
+        ATTEMPT_GRADED,
+        CERTIFICATE_ISSUED,
+        CERTIFICATE_REVOKED,
+        CERTIFICATE_EXPIRING,
+        CERTIFICATE_EXPIRED,
+        EXPORT_REQUESTED,
+    }
+)

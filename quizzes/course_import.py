@@ -26,6 +26,8 @@ COURSE_FIELDS = [
     "description_en",
     "required_functions",
     "certificate_validity_days",
+    "certificate_validity_months",
+    "recertification_window_days",
 ]
 LESSON_FIELDS = ["title", "title_en", "body", "body_en"]
 QUIZ_FIELDS = ["title", "title_en", "pass_mark", "time_limit_seconds", "max_attempts", "review"]

@@ -6,10 +6,11 @@ from typing import Any
 
 import django_filters
 from django.db.models import QuerySet
-from django.http import StreamingHttpResponse
+from django.http import FileResponse, StreamingHttpResponse
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import renderers, serializers
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import APIException, NotFound
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -25,7 +26,8 @@ from people.permissions import IsHR
 from people.selectors import person_for_user, person_get_by_nrp
 from quizzes.models import Attempt
 from quizzes.selectors import attempts_of_person
-from reports import selectors
+from reports import selectors, services
+from reports.models import Export
 
 # --- A learner's courses ----------------------------------------------------------------------
 
@@ -101,6 +103,8 @@ class CourseDetailOutputSerializer(serializers.ModelSerializer):
             *COURSE_TEXT_FIELDS,
             "required_for",
             "certificate_validity_days",
+            "certificate_validity_months",
+            "recertification_window_days",
             "due_date",
             "modules",
         ]
@@ -280,4 +284,92 @@ class HrComplianceApi(APIView):
                     for r in rows
                 ]
             }
+        )
+
+
+# --- HR's bulk exports ------------------------------------------------------------------------
+
+
+class ExportOutputSerializer(serializers.ModelSerializer):
+    progress = serializers.IntegerField()
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Export
+        fields = [
+            "id", "status", "progress", "total", "done", "filters", "size", "error",
+            "created_at", "started_at", "finished_at", "download_url",
+        ]  # fmt: skip
+
+    def get_download_url(self, export: Export) -> str | None:
+        if export.status != Export.Status.DONE:
+            return None
+        return reverse("hr-export-download", kwargs={"export_id": export.pk})
+
+
+def _export_for(request: Request, export_id: int) -> Export:
+    """HR see the exports they asked for; staff see all."""
+    export = Export.objects.filter(pk=export_id).first()
+    if export is None or not (export.requested_by_id == request.user.pk or request.user.is_staff):
+        raise NotFound("No such export.")
+    return export
+
+
+class HrExportCreateApi(APIView):
+    permission_classes = [IsHR]
+
+    class ExportInputSerializer(serializers.Serializer):
+        course = serializers.PrimaryKeyRelatedField(
+            queryset=Course.objects.all(), required=False, allow_null=True
+        )
+        unit = serializers.PrimaryKeyRelatedField(
+            queryset=Unit.objects.all(), required=False, allow_null=True
+        )
+        issued_after = serializers.DateTimeField(required=False, allow_null=True)
+        issued_before = serializers.DateTimeField(required=False, allow_null=True)
+
+    @extend_schema(request=ExportInputSerializer, responses={202: ExportOutputSerializer})
+    def post(self, request: Request) -> Response:
+        serializer = self.ExportInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        export = services.export_request(
+            user=request.user,
+            course=data["course"].pk if data.get("course") else None,
+            unit=data["unit"].pk if data.get("unit") else None,
+            issued_after=data.get("issued_after"),
+            issued_before=data.get("issued_before"),
+        )
+        url = reverse("hr-export-detail", kwargs={"export_id": export.pk})
+        return Response(ExportOutputSerializer(export).data, status=202, headers={"Location": url})
+
+
+class HrExportDetailApi(APIView):
+    permission_classes = [IsHR]
+
+    @extend_schema(responses=ExportOutputSerializer)
+    def get(self, request: Request, export_id: int) -> Response:
+        return Response(ExportOutputSerializer(_export_for(request, export_id)).data)
+
+
+class _ExportNotReady(APIException):
+    status_code = 409
+    default_detail = "The export is not ready yet; follow its status."
+    default_code = "not_ready"
+
+
+class HrExportDownloadApi(APIView):
+    permission_classes = [IsHR]
+
+    @extend_schema(responses={(200, "application/zip"): bytes})
+    def get(self, request: Request, export_id: int) -> FileResponse:
+        export = _export_for(request, export_id)
+        if export.status != Export.Status.DONE or not export.file:
+            raise _ExportNotReady()
+        # Streamed from storage in blocks: memory stays flat however large the archive.
+        return FileResponse(
+            export.file.open("rb"),
+            as_attachment=True,
+            filename=f"lencana-certificates-{export.pk}.zip",
+            content_type="application/zip",
         )

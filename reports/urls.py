@@ -8,4 +8,9 @@ urlpatterns = [
     path("hr/certificates/", api.HrCertificatesApi.as_view(), name="hr-certificates"),
     path("hr/personnel/<str:nrp>/transcript/", api.HrTranscriptApi.as_view(), name="hr-transcript"),
     path("hr/compliance/", api.HrComplianceApi.as_view(), name="hr-compliance"),
+    path("hr/exports/", api.HrExportCreateApi.as_view(), name="hr-exports"),
+    path("hr/exports/<int:export_id>/", api.HrExportDetailApi.as_view(), name="hr-export-detail"),
+    path(
+        "hr/exports/<int:export_id>/download/", api.HrExportDownloadApi.as_view(), name="hr-export-download"
+    ),
 ]

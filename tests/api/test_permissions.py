@@ -3,6 +3,7 @@
 import pytest
 from rest_framework.test import APIClient
 
+from certificates.models import StatusList
 from certificates.services import certificate_render
 from quizzes import services as quiz_services
 from quizzes.models import Quiz
@@ -24,14 +25,17 @@ MATRIX = [
     ("get", "/api/v1/certificates/{certificate}/", {"learner", "hr", "staff"}),
     ("get", "/api/v1/certificates/{certificate}/credential/", {"learner", "hr", "staff"}),
     ("get", "/api/v1/certificates/{certificate}/pdf/", {"learner", "hr", "staff"}),
-    ("post", "/api/v1/certificates/{certificate}/revoke/", {"staff"}),
+    ("post", "/api/v1/certificates/{certificate}/revoke/", {"hr", "staff"}),
+    ("get", "/api/v1/status-lists/{status_list}/", set(ROLES)),
     ("get", "/api/v1/verify/{code}/", set(ROLES)),
     ("get", "/verify/{code}/", set(ROLES)),
     ("get", "/api/v1/issuer/", set(ROLES)),
+    ("get", "/.well-known/did.json", set(ROLES)),
     ("get", "/api/v1/hr/certificates/", {"hr", "staff"}),
     ("get", "/api/v1/hr/certificates/?format=csv", {"hr", "staff"}),
     ("get", "/api/v1/hr/personnel/{nrp}/transcript/", {"hr", "staff"}),
     ("get", "/api/v1/hr/compliance/", {"hr", "staff"}),
+    ("post", "/api/v1/hr/exports/", {"hr", "staff"}),
     ("get", "/api/v1/authoring/courses/", {"instructor", "staff"}),
     ("post", "/api/v1/authoring/courses/", {"instructor", "staff"}),
     ("get", "/api/v1/authoring/modules/", {"instructor", "staff"}),
@@ -64,6 +68,7 @@ def world(course, learner):
         "code": certificate.code,
         "nrp": learner.nrp,
         "course": course.pk,
+        "status_list": StatusList.objects.create().pk,
     }
     return people, ids
 

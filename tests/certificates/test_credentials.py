@@ -503,3 +503,54 @@ BAD_PUBLIC_KEYS = {
 def test_public_key_from_multibase_refuses_bad_input(value: str) -> None:
     with pytest.raises(ValueError, match="Public key"):
         credentials.public_key_from_multibase(value)
+
+
+# --- eddsa-jcs-2022, the second suite, on the same test vector -----------------------------------
+
+
+def sign_vector_jcs() -> dict[str, Any]:
+    return credentials.sign_credential(
+        VECTOR["unsigned"],
+        private_key=VECTOR_KEY,
+        verification_method=VECTOR["proofOptions"]["verificationMethod"],
+        created=VECTOR["proofOptions"]["created"],
+        cryptosuite=credentials.CRYPTOSUITE_JCS,
+    )
+
+
+def test_jcs_follows_rfc_8785_for_ordering_escapes_and_numbers():
+    value = {"b": [1, 2.0, True, None], "a": 'é\n\u0001"', "\u20ac": 1, "\U0001f600": 2, "a\u0000": 0}
+    expected = '{"a":"é\\n\\u0001\\"","a\\u0000":0,"b":[1,2,true,null],"\u20ac":1,"\U0001f600":2}'
+    # UTF-16 code units: U+20AC (0x20AC) sorts before U+1F600 (0xD83D 0xDE00).
+    assert credentials.jcs(value).decode() == expected
+    with pytest.raises(ValueError):
+        credentials.jcs({"x": 0.5})
+
+
+def test_the_vector_signed_with_jcs_verifies_and_fails_after_any_change():
+    signed = sign_vector_jcs()
+    assert signed["proof"]["cryptosuite"] == "eddsa-jcs-2022"
+    public = VECTOR_KEY.public_key()
+    assert credentials.verify_credential(signed, public_key=public)
+    assert sign_vector_jcs() == signed  # Ed25519 is deterministic
+    changed = copy.deepcopy(signed)
+    changed["credentialSubject"]["achievement"]["name"] = "Other"
+    assert not credentials.verify_credential(changed, public_key=public)
+    as_rdfc = copy.deepcopy(signed)
+    as_rdfc["proof"]["cryptosuite"] = "eddsa-rdfc-2022"
+    assert not credentials.verify_credential(as_rdfc, public_key=public)
+    assert not credentials.verify_credential(signed, public_key=OTHER_KEY.public_key())
+
+
+def test_the_jcs_signature_is_over_the_jcs_hashes_of_proof_options_and_document():
+    signed = sign_vector_jcs()
+    document = {k: v for k, v in signed.items() if k != "proof"}
+    options = {
+        "@context": document["@context"],
+        **{k: v for k, v in signed["proof"].items() if k != "proofValue"},
+    }
+    data = (
+        hashlib.sha256(credentials.jcs(options)).digest() + hashlib.sha256(credentials.jcs(document)).digest()
+    )
+    signature = base58.b58decode(signed["proof"]["proofValue"][1:])
+    VECTOR_KEY.public_key().verify(signature, data)  # raises if not

@@ -207,3 +207,24 @@ def test_rendering_is_deterministic():
     document = make_document()
 
     assert render_certificate_pdf(document) == render_certificate_pdf(replace(document))
+
+
+def test_the_static_page_is_a_form_xobject_made_once_and_shared_by_every_certificate():
+    first = render_certificate_pdf(make_document())
+    second = render_certificate_pdf(
+        make_document(holder_name="Siti Nurhaliza", code="LNC-2222-3333-4444-5555")
+    )
+    page = read(first).pages[0]
+    template = page["/Resources"]["/XObject"]["/Tpl"].get_object()
+    assert template["/Subtype"] == "/Form"
+    contents = page.get_contents()
+    assert contents is not None
+    assert [(op, [str(o) for o in operands]) for operands, op in contents.operations[:3]] == [
+        (b"q", []),
+        (b"Do", ["/Tpl"]),
+        (b"Q", []),
+    ]
+    # The same bytes up to the per-certificate objects: the template is not drawn again.
+    head = first.split(b"9 0 obj")[0]
+    assert second.startswith(head) and b"SERTIFIKAT" not in contents.get_data()
+    assert "SERTIFIKAT" in page_text(first) and "Siti Nurhaliza" in page_text(second)

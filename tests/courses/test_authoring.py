@@ -65,6 +65,8 @@ COURSE_FIELDS = {
     "status",
     "required_functions",
     "certificate_validity_days",
+    "certificate_validity_months",
+    "recertification_window_days",
     "due_date",
     "created_at",
     "updated_at",
