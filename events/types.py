@@ -5,5 +5,17 @@ ATTEMPT_SUBMITTED = "attempt.submitted"  # attempt_id, person_id, quiz_id
 ATTEMPT_GRADED = "attempt.graded"  # attempt_id, person_id, quiz_id, course_id, enrolment_id, passed
 CERTIFICATE_ISSUED = "certificate.issued"  # certificate_id, person_id, course_id
 CERTIFICATE_REVOKED = "certificate.revoked"  # certificate_id, person_id, course_id
+CERTIFICATE_EXPIRING = "certificate.expiring"  # certificate_id, person_id, course_id
+# The HR registry changed the people (or the place in the tree) of these units.
+REGISTRY_CHANGED = "registry.changed"  # unit_ids
 
-ALL = frozenset({ATTEMPT_SUBMITTED, ATTEMPT_GRADED, CERTIFICATE_ISSUED, CERTIFICATE_REVOKED})
+ALL = frozenset(
+    {
+        ATTEMPT_SUBMITTED,
+        ATTEMPT_GRADED,
+        CERTIFICATE_ISSUED,
+        CERTIFICATE_REVOKED,
+        CERTIFICATE_EXPIRING,
+        REGISTRY_CHANGED,
+    }
+)

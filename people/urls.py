@@ -5,4 +5,6 @@ from people import api
 urlpatterns = [
     path("auth/token/", api.TokenApi.as_view(), name="token"),
     path("auth/token/refresh/", api.TokenRefreshApi.as_view(), name="token-refresh"),
+    path("registry/units/sync/", api.UnitSyncApi.as_view(), name="registry-units-sync"),
+    path("registry/personnel/sync/", api.PersonnelSyncApi.as_view(), name="registry-personnel-sync"),
 ]
