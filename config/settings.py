@@ -216,6 +216,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env_int("LENCANA_SWEEP_INTERVAL_SECONDS", 30),
     },
     "prune-events": {"task": "events.tasks.prune_events_task", "schedule": 60 * 60},
+    # Compliance counters of units where time alone changed something (expiry, a due date).
+    "compliance-tick": {"task": "reports.tasks.compliance_tick_task", "schedule": 5 * 60},
 }
 
 # --- Lencana -------------------------------------------------------------------------------

@@ -8,4 +8,7 @@ urlpatterns = [
     path("hr/certificates/", api.HrCertificatesApi.as_view(), name="hr-certificates"),
     path("hr/personnel/<str:nrp>/transcript/", api.HrTranscriptApi.as_view(), name="hr-transcript"),
     path("hr/compliance/", api.HrComplianceApi.as_view(), name="hr-compliance"),
+    path("hr/compliance/people/", api.HrCompliancePeopleApi.as_view(), name="hr-compliance-people"),
+    path("hr/assignments/", api.HrAssignmentsApi.as_view(), name="hr-assignments"),
+    path("hr/assignments/<int:assignment_id>/", api.HrAssignmentDetailApi.as_view(), name="hr-assignment"),
 ]
