@@ -52,7 +52,8 @@ def _certificate_for(request: Request, certificate_id: int, *fields: str) -> Cer
     """The holder, HR and staff may see a certificate; to anyone else it does not exist."""
     certificate = selectors.certificate_for_download(certificate_id=certificate_id, fields=fields)
     if certificate is None or not (
-        certificate.holder.user_id == request.user.pk or is_hr_or_staff(request.user)
+        (certificate.holder.user_id is not None and certificate.holder.user_id == request.user.pk)
+        or is_hr_or_staff(request.user)
     ):
         raise NotFound("No such certificate.")
     return certificate

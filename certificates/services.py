@@ -363,7 +363,8 @@ def certificate_expiring_notify(*, certificate_id: int, days: int) -> bool:
     """Email the holder that the certificate expires in about `days` days (through Django's mail
     backend). Returns whether a mail went out (a holder without an address gets none)."""
     certificate = Certificate.objects.select_related("holder__user", "course").get(pk=certificate_id)
-    address = certificate.holder.user.email if certificate.holder.user_id else ""
+    user = certificate.holder.user  # a registry person may have no account yet
+    address = user.email if user is not None else ""
     if not address or certificate.expires_at is None:
         return False
     until = date_format(timezone.localtime(certificate.expires_at), "j F Y")

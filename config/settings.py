@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "quizzes",
     "certificates",
     "reports",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -58,6 +59,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.db_router.ReplicaReadsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -96,6 +98,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# HR's reports may read from a replica (config/db_router.py); tests mirror it onto default.
+REPLICA_DATABASE_URL = env("REPLICA_DATABASE_URL", "")
+if REPLICA_DATABASE_URL:
+    DATABASES["replica"] = dj_database_url.parse(REPLICA_DATABASE_URL)
+    DATABASES["replica"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60)
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["config.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (throttling) --------------------------------------------------------------------
@@ -222,6 +232,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+# Queues per kind of work (config/celery_routes.py); the Procfile runs a worker per queue.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = ("config.celery_routes.route_task",)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -249,6 +262,13 @@ CELERY_BEAT_SCHEDULE = {
     "remind-expiring-certificates": {
         "task": "certificates.tasks.remind_expiring_certificates_task",
         "schedule": env_int("LENCANA_EXPIRY_SWEEP_SECONDS", 60 * 60),
+    },
+    # Compliance counters of units where time alone changed something (expiry, a due date).
+    "compliance-tick": {"task": "reports.tasks.compliance_tick_task", "schedule": 5 * 60},
+    # Webhook deliveries whose retry time has come (backoff: 30 s doubling to 2 h, for a day).
+    "retry-webhooks": {
+        "task": "webhooks.tasks.retry_webhooks_task",
+        "schedule": env_int("LENCANA_SWEEP_INTERVAL_SECONDS", 30),
     },
 }
 

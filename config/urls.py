@@ -22,6 +22,7 @@ api_v1 = [
     path("", include("quizzes.urls")),
     path("", include("certificates.urls")),
     path("", include("reports.urls")),
+    path("", include("webhooks.urls")),
 ]
 
 urlpatterns = [

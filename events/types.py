@@ -8,6 +8,8 @@ CERTIFICATE_REVOKED = "certificate.revoked"  # certificate_id, person_id, course
 CERTIFICATE_EXPIRING = "certificate.expiring"  # certificate_id, person_id, course_id, days, expires_at
 CERTIFICATE_EXPIRED = "certificate.expired"  # certificate_id, person_id, course_id
 EXPORT_REQUESTED = "export.requested"  # export_id
+# The HR registry changed the people (or the place in the tree) of these units.
+REGISTRY_CHANGED = "registry.changed"  # unit_ids
 
 ALL = frozenset(
     {
@@ -18,5 +20,6 @@ ALL = frozenset(
         CERTIFICATE_EXPIRING,
         CERTIFICATE_EXPIRED,
         EXPORT_REQUESTED,
+        REGISTRY_CHANGED,
     }
 )

@@ -2,6 +2,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils import timezone
+
+
+def _today():  # type: ignore[no-untyped-def]
+    return timezone.localdate()
 
 
 class Role(models.TextChoices):
@@ -52,7 +57,9 @@ class Rank(models.TextChoices):
 
 
 class Unit(models.Model):
-    """A unit in the tree Mabes > Polda > Polres > Polsek.
+    """A unit in the tree Mabes > Polda > Polres > Polsek, with Satuan (Sat Lantas, SPKT ...)
+    within any of them. `code` is the registry's key; names are unique among siblings only
+    (every Polres has its Sat Lantas).
 
     `path` is the materialised path of ids ("1/4/9/"), so a whole subtree is one
     `path__startswith` filter.
@@ -63,8 +70,11 @@ class Unit(models.Model):
         POLDA = "polda", "Polda"
         POLRES = "polres", "Polres"
         POLSEK = "polsek", "Polsek"
+        SATUAN = "satuan", "Satuan"
 
-    name = models.CharField(max_length=200, unique=True)
+    # Written by people.services; blank in a form means "make one" (U<id>).
+    code = models.CharField(max_length=32, unique=True, blank=True)
+    name = models.CharField(max_length=200)
     level = models.CharField(max_length=10, choices=Level.choices)
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
@@ -77,6 +87,10 @@ class Unit(models.Model):
         constraints = [
             # An empty path would make `path__startswith` match every unit.
             models.CheckConstraint(condition=~models.Q(path=""), name="unit_path_not_empty"),
+            models.UniqueConstraint(fields=["parent", "name"], name="unit_name_unique_among_siblings"),
+            models.UniqueConstraint(
+                fields=["name"], condition=models.Q(parent__isnull=True), name="unit_root_name_unique"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -91,17 +105,45 @@ nrp_validator = RegexValidator(r"^(\d{8}|\d{18})$", "An NRP has 8 digits (a civi
 
 
 class Person(models.Model):
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="person")
+    """One member of the force, as the HR registry knows them. A person needs no account to
+    exist (the registry sync creates thousands); `user` is set when they first sign in.
+    Leavers are deactivated, never deleted: their certificates and attempts stay theirs."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="person"
+    )
     nrp = models.CharField("NRP/NIP", max_length=18, unique=True, validators=[nrp_validator])
     name = models.CharField(max_length=200)
     rank = models.CharField(max_length=20, choices=Rank.choices)
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="people")
     function = models.CharField(max_length=20, choices=Function.choices, db_index=True)
+    active = models.BooleanField(default=True)
+    # Due dates relative to joining or transfer count from these days (Asia/Jakarta dates).
+    joined_on = models.DateField(default=_today)
+    unit_since = models.DateField(default=_today)
+    left_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "people"
+        indexes = [models.Index(fields=["unit", "function"], name="person_unit_function")]
 
     def __str__(self) -> str:
         return f"{self.rank} {self.name} ({self.nrp})"
+
+
+class Transfer(models.Model):
+    """A person's placements, oldest first: the registry's history of moves between units
+    (the first row, with no `from_unit`, is where they started)."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="transfers")
+    from_unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    to_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["person", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}: {self.from_unit_id} -> {self.to_unit_id}"

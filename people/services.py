@@ -6,8 +6,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import CharField, Value
 from django.db.models.functions import Concat, Substr
+from django.utils import timezone
 
-from people.models import Person, Role, Unit
+from core.errors import Conflict
+from people.models import Person, Role, Transfer, Unit
 
 
 def _path(*, parent: Unit | None, unit_id: int) -> str:
@@ -15,26 +17,31 @@ def _path(*, parent: Unit | None, unit_id: int) -> str:
 
 
 @transaction.atomic
-def unit_create(*, name: str, level: str, parent: Unit | None = None) -> Unit:
-    """A unit with its materialised path. The path holds the row's own id, known only after the
-    insert: a unique placeholder keeps its place until the update in the same transaction, so no
-    committed row ever has a path that is empty or another unit's."""
-    unit = Unit(name=name, level=level, parent=parent, path=f"new:{uuid.uuid4().hex}")
+def unit_create(*, name: str, level: str, parent: Unit | None = None, code: str | None = None) -> Unit:
+    """A unit with its materialised path (and, without a `code`, the code U<id>). The path holds
+    the row's own id, known only after the insert: a unique placeholder keeps its place until the
+    update in the same transaction, so no committed row ever has a path that is empty or another
+    unit's."""
+    placeholder = f"new:{uuid.uuid4().hex[:27]}"
+    unit = Unit(name=name, level=level, parent=parent, path=placeholder, code=code or placeholder)
     unit.full_clean()
     unit.save()
     unit.path = _path(parent=parent, unit_id=unit.pk)
-    unit.save(update_fields=["path"])
+    unit.code = code or f"U{unit.pk}"
+    unit.save(update_fields=["path", "code"])
     return unit
 
 
 @transaction.atomic
-def unit_update(*, unit_id: int, name: str, level: str, parent: Unit | None) -> Unit:
+def unit_update(*, unit_id: int, name: str, level: str, parent: Unit | None, code: str | None = None) -> Unit:
     """Rename a unit or move it under another parent (or none); a move rewrites the path of its
     whole subtree. A unit cannot move under itself or one of its own units."""
     unit = Unit.objects.select_for_update().get(pk=unit_id)
     if parent is not None:
         parent = Unit.objects.select_for_update().get(pk=parent.pk)  # its path as committed now
     unit.name, unit.level, unit.parent = name, level, parent
+    if code:
+        unit.code = code
     unit.full_clean()
     old_path, new_path = unit.path, _path(parent=parent, unit_id=unit.pk)
     unit.path = new_path
@@ -47,7 +54,8 @@ def unit_update(*, unit_id: int, name: str, level: str, parent: Unit | None) -> 
 
 
 def unit_get_or_create(*, name: str, level: str, parent: Unit | None = None) -> Unit:
-    existing = Unit.objects.filter(name=name).first()
+    """The unit of this name under `parent` (names are unique among siblings only)."""
+    existing = Unit.objects.filter(name=name, parent=parent).first()
     return existing or unit_create(name=name, level=level, parent=parent)
 
 
@@ -94,10 +102,25 @@ def user_password_change(*, user: User, old_password: str, new_password: str) ->
     return user
 
 
-def person_create(*, user: User, nrp: str, name: str, rank: str, unit: Unit, function: str) -> Person:
+@transaction.atomic
+def person_create(*, user: User | None, nrp: str, name: str, rank: str, unit: Unit, function: str) -> Person:
     person = Person(user=user, nrp=nrp, name=name, rank=rank, unit=unit, function=function)
     person.full_clean(exclude=["user"])
     person.save()
+    Transfer.objects.create(person=person, from_unit=None, to_unit=unit, at=timezone.now())
+    return person
+
+
+@transaction.atomic
+def person_account_attach(*, person: Person, user: User) -> Person:
+    """Give a registry person their sign-in account (on first use of the service)."""
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    if person.user_id is not None and person.user_id != user.pk:
+        raise Conflict("This person already has an account.", code="account_exists")
+    if Person.objects.filter(user=user).exclude(pk=person.pk).exists():
+        raise Conflict("This account already belongs to another person.", code="account_taken")
+    person.user = user
+    person.save(update_fields=["user"])
     return person
 
 

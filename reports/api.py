@@ -8,10 +8,12 @@ import django_filters
 from django.db.models import QuerySet
 from django.http import FileResponse, StreamingHttpResponse
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
 from rest_framework import renderers, serializers
 from rest_framework.exceptions import APIException, NotFound
 from rest_framework.generics import ListAPIView
+from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -27,7 +29,7 @@ from people.selectors import person_for_user, person_get_by_nrp
 from quizzes.models import Attempt
 from quizzes.selectors import attempts_of_person
 from reports import selectors, services
-from reports.models import Export
+from reports.models import Assignment, ComplianceStatus, Export
 
 # --- A learner's courses ----------------------------------------------------------------------
 
@@ -248,43 +250,266 @@ class HrTranscriptApi(APIView):
         )
 
 
+def _unit_param(value: str | None) -> Unit | None:
+    """A unit named by id or by code."""
+    if not value:
+        return None
+    unit = Unit.objects.filter(pk=int(value)).first() if value.isdigit() else None
+    unit = unit or Unit.objects.filter(code=value).first()
+    if unit is None:
+        raise NotFound("No such unit.")
+    return unit
+
+
+class UnitBriefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class ComplianceRowSerializer(serializers.Serializer):
+    unit = UnitBriefSerializer(allow_null=True, help_text="null: the whole force")
+    course = serializers.IntegerField(source="course_id")
+    course_title = serializers.CharField(source="course")
+    assigned = serializers.IntegerField()
+    certified = serializers.IntegerField()
+    in_progress = serializers.IntegerField()
+    overdue = serializers.IntegerField()
+    expiring = serializers.IntegerField()
+    percent_certified = serializers.FloatField()
+
+
+class ComplianceQuerySerializer(serializers.Serializer):
+    course = serializers.IntegerField(required=False)
+    unit = serializers.CharField(required=False, help_text="id or code; default: the whole force")
+    expiring_days = serializers.IntegerField(required=False, min_value=0, max_value=3660, default=30)
+
+
+COMPLIANCE_CSV = [
+    "unit_id", "unit_code", "unit", "course", "course_title", "assigned", "certified", "in_progress",
+    "overdue", "expiring", "percent_certified",
+]  # fmt: skip
+
+
+def _stream_csv(name: str, header: list[str], rows: Any) -> StreamingHttpResponse:
+    def lines() -> Iterator[str]:
+        writer = csv.writer(_Echo())
+        yield writer.writerow(header)
+        for row in rows:
+            yield writer.writerow(row)
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return response
+
+
 class HrComplianceApi(APIView):
+    """Compliance per course for a unit and each of its child units, each rolled up over its
+    subtree, from counters kept by the events (not a scan of the people)."""
+
     permission_classes = [IsHR]
+    renderer_classes = [renderers.JSONRenderer, CSVRenderer]
 
     @extend_schema(
-        parameters=[OpenApiParameter("course", int), OpenApiParameter("unit", int)], responses={200: dict}
+        parameters=[ComplianceQuerySerializer],
+        responses={200: ComplianceRowSerializer(many=True), (200, "text/csv"): str},
     )
-    def get(self, request: Request) -> Response:
-        courses = Course.objects.filter(status=Course.Status.PUBLISHED)
-        unit = None
-        try:
-            if request.query_params.get("course"):
-                courses = courses.filter(pk=int(request.query_params["course"]))
-            if request.query_params.get("unit"):
-                unit = Unit.objects.filter(pk=int(request.query_params["unit"])).first()
-                if unit is None:
-                    raise NotFound("No such unit.")
-        except ValueError as exc:
-            raise serializers.ValidationError({"detail": "course and unit are ids."}) from exc
-        rows = selectors.compliance(courses=courses, unit=unit)
-        return Response(
-            {
-                "results": [
-                    {
-                        "course": r.course_id,
-                        "course_title": r.course,
-                        "unit": r.unit_id,
-                        "unit_name": r.unit,
-                        "assigned": r.assigned,
-                        "certified": r.certified,
-                        "in_progress": r.in_progress,
-                        "overdue": r.overdue,
-                        "percent_certified": r.percent_certified,
-                    }
-                    for r in rows
-                ]
-            }
+    def get(self, request: Request) -> Any:
+        query = ComplianceQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        unit = _unit_param(params.get("unit"))
+        rows = selectors.compliance(
+            unit=unit,
+            course_ids=[params["course"]] if "course" in params else None,
+            expiring_days=params["expiring_days"],
         )
+        if request.accepted_renderer.format == "csv":
+            return _stream_csv(
+                "compliance",
+                COMPLIANCE_CSV,
+                (
+                    [
+                        r.unit.pk if r.unit else "",
+                        r.unit.code if r.unit else "",
+                        r.unit.name if r.unit else "",
+                        r.course_id,
+                        r.course,
+                        r.assigned,
+                        r.certified,
+                        r.in_progress,
+                        r.overdue,
+                        r.expiring,
+                        r.percent_certified,
+                    ]
+                    for r in rows
+                ),
+            )
+        return Response({"results": ComplianceRowSerializer(rows, many=True).data})
+
+
+class CompliancePeopleFilter(django_filters.FilterSet):
+    course = django_filters.NumberFilter(method="noop", required=True)
+    unit = django_filters.CharFilter(method="noop", help_text="id or code: the unit's subtree")
+    state = django_filters.ChoiceFilter(choices=[(s, s) for s in selectors.COMPLIANCE_STATES], method="noop")
+    function = django_filters.ChoiceFilter(choices=Function.choices, method="noop")
+    expiring_days = django_filters.NumberFilter(method="noop")
+
+    def noop(self, queryset: Any, name: str, value: Any) -> Any:
+        return queryset  # the selector applies every filter
+
+    def filter_queryset(self, queryset: Any) -> Any:
+        data = self.form.cleaned_data
+        return selectors.compliance_people(
+            course_id=int(data["course"]),
+            unit=_unit_param(data.get("unit") or None),
+            state=data.get("state") or None,
+            function=data.get("function") or None,
+            expiring_days=int(data.get("expiring_days") or 30),
+        )
+
+
+class ComplianceCursor(CursorPagination):
+    ordering = "person_id"
+    page_size = 100
+    max_page_size = 1000
+    page_size_query_param = "page_size"
+
+
+class CompliancePersonSerializer(serializers.Serializer):
+    nrp = serializers.CharField(source="person.nrp")
+    name = serializers.CharField(source="person.name")
+    rank = serializers.CharField(source="person.rank")
+    function = serializers.CharField(source="person.function")
+    unit = UnitBriefSerializer()
+    course = serializers.IntegerField(source="course_id")
+    due_on = serializers.DateField(allow_null=True)
+    certified = serializers.BooleanField()
+    certified_until = serializers.DateTimeField(allow_null=True)
+    started = serializers.BooleanField()
+    overdue = serializers.SerializerMethodField()
+
+    def get_overdue(self, status: ComplianceStatus) -> bool:
+        return bool(not status.certified and status.due_on and status.due_on < timezone.localdate())
+
+
+PEOPLE_CSV = [
+    "nrp", "name", "rank", "function", "unit_code", "unit", "due_on", "certified", "certified_until",
+    "started", "overdue",
+]  # fmt: skip
+
+
+class HrCompliancePeopleApi(ListAPIView):
+    """The people behind a compliance row (drill-down from a Polsek to its personnel), with
+    filters, cursor pagination and a streamed CSV of any size (`format=csv`)."""
+
+    permission_classes = [IsHR]
+    serializer_class = CompliancePersonSerializer
+    renderer_classes = [renderers.JSONRenderer, CSVRenderer]
+    filterset_class = CompliancePeopleFilter
+    pagination_class = ComplianceCursor
+    queryset = ComplianceStatus.objects.none()
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Any:
+        if request.accepted_renderer.format != "csv":
+            return super().list(request, *args, **kwargs)
+        statuses = self.filter_queryset(self.get_queryset()).order_by("person_id")
+        today = timezone.localdate()
+        return _stream_csv(
+            "compliance-people",
+            PEOPLE_CSV,
+            (
+                [
+                    s.person.nrp,
+                    s.person.name,
+                    s.person.rank,
+                    s.person.function,
+                    s.unit.code,
+                    s.unit.name,
+                    s.due_on or "",
+                    s.certified,
+                    s.certified_until.isoformat() if s.certified_until else "",
+                    s.started,
+                    bool(not s.certified and s.due_on and s.due_on < today),
+                ]
+                for s in statuses.iterator(chunk_size=2000)
+            ),
+        )
+
+
+# --- Assignments ----------------------------------------------------------------------------
+
+
+class AssignmentInputSerializer(serializers.Serializer):
+    course = serializers.PrimaryKeyRelatedField(queryset=Course.objects.all())
+    functions = serializers.ListField(child=serializers.ChoiceField(Function.choices), default=list)
+    units = serializers.ListField(child=serializers.CharField(), default=list, help_text="unit codes")
+    due_date = serializers.DateField(required=False, allow_null=True, default=None)
+    due_days = serializers.IntegerField(required=False, allow_null=True, min_value=0, default=None)
+    due_from = serializers.ChoiceField(Assignment.DueFrom.choices, default=Assignment.DueFrom.JOINING)
+
+    def validate_units(self, codes: list[str]) -> list[Unit]:
+        units = list(Unit.objects.filter(code__in=codes))
+        missing = sorted(set(codes) - {u.code for u in units})
+        if missing:
+            raise serializers.ValidationError(f"No such units: {', '.join(missing)}.")
+        return units
+
+
+class AssignmentOutputSerializer(serializers.ModelSerializer):
+    units = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Assignment
+        fields = ["id", "course", "functions", "units", "due_date", "due_days", "due_from", "created_at"]
+
+    def get_units(self, assignment: Assignment) -> list[str]:
+        return [u.code for u in assignment.units.all()]
+
+
+class HrAssignmentsApi(APIView):
+    permission_classes = [IsHR]
+
+    @extend_schema(responses=AssignmentOutputSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        return Response(AssignmentOutputSerializer(selectors.assignments_all(), many=True).data)
+
+    @extend_schema(request=AssignmentInputSerializer, responses={201: AssignmentOutputSerializer})
+    def post(self, request: Request) -> Response:
+        data = AssignmentInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        assignment = services.assignment_create(**data.validated_data)
+        return Response(AssignmentOutputSerializer(assignment).data, status=201)
+
+
+class HrAssignmentDetailApi(APIView):
+    permission_classes = [IsHR]
+
+    def _get(self, assignment_id: int) -> Assignment:
+        assignment = selectors.assignments_all().filter(pk=assignment_id).first()
+        if assignment is None:
+            raise NotFound("No such assignment.")
+        return assignment
+
+    @extend_schema(responses=AssignmentOutputSerializer)
+    def get(self, request: Request, assignment_id: int) -> Response:
+        return Response(AssignmentOutputSerializer(self._get(assignment_id)).data)
+
+    @extend_schema(request=AssignmentInputSerializer, responses=AssignmentOutputSerializer)
+    def put(self, request: Request, assignment_id: int) -> Response:
+        assignment = self._get(assignment_id)
+        data = AssignmentInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        if fields.pop("course") != assignment.course:
+            raise serializers.ValidationError({"course": "An assignment keeps its course."})
+        assignment = services.assignment_update(assignment=assignment, **fields)
+        return Response(AssignmentOutputSerializer(self._get(assignment.pk)).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, assignment_id: int) -> Response:
+        services.assignment_delete(assignment=self._get(assignment_id))
+        return Response(status=204)
 
 
 # --- HR's bulk exports ------------------------------------------------------------------------

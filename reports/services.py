@@ -1,22 +1,38 @@
-"""Writes of reports: HR's bulk exports of certificates."""
+"""Writes of the reports app: HR's bulk exports of certificates; HR's assignments, and the
+compliance roll-up kept from them.
+
+Who is assigned a course follows from the registry: an assignment names functions and units
+(each with its subtree); a course with no assignment keeps its own `required_functions` and
+`due_date` across the whole force. `compliance_refresh` rewrites the status rows and per-unit
+counters of some units (the handlers call it with the unit of the person the news is about);
+`compliance_tick` refreshes the units where time alone changed something (a certificate ran
+out, a due date passed)."""
 
 import csv
 import itertools
 import logging
 import tempfile
 import zipfile
-from datetime import datetime
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.files import File
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
+from certificates.models import Certificate
 from certificates.selectors import certificate_pdfs
+from core.errors import ServiceError
+from courses.models import Course
 from events import outbox, types
-from people.models import Unit
+from people.models import Function, Person, Unit
+from quizzes.models import Attempt
 from reports import selectors
-from reports.models import Export
+from reports.models import Assignment, ComplianceCount, ComplianceStatus, ExpiryCount, Export
 
 logger = logging.getLogger(__name__)
 
@@ -136,3 +152,234 @@ def _write_pdfs(archive: zipfile.ZipFile, writer: Any, certificates: Any, *, exp
             )
         done += len(chunk)
         Export.objects.filter(pk=export_id).update(done=done)
+
+
+BATCH = 5_000
+
+
+@dataclass(frozen=True)
+class Rule:
+    functions: frozenset[str] | None  # None: every function
+    paths: tuple[str, ...] | None  # None: the whole force
+    due_date: date | None
+    due_days: int | None
+    due_from: str
+
+    def matches(self, *, function: str, path: str) -> bool:
+        if self.functions is not None and function not in self.functions:
+            return False
+        return self.paths is None or path.startswith(self.paths)
+
+    def due(self, *, joined_on: date, unit_since: date) -> date | None:
+        if self.due_days is not None:
+            start = unit_since if self.due_from == Assignment.DueFrom.TRANSFER else joined_on
+            return start + timedelta(days=self.due_days)
+        return self.due_date
+
+
+def rules_by_course(*, course_ids: Iterable[int] | None = None) -> dict[int, list[Rule]]:
+    """Each course's assignment rules; a published course without assignments keeps its own
+    rule (its required functions across the force, due by its due date)."""
+    assignments = Assignment.objects.prefetch_related("units")
+    courses = Course.objects.filter(status=Course.Status.PUBLISHED)
+    if course_ids is not None:
+        ids = list(course_ids)
+        assignments, courses = assignments.filter(course_id__in=ids), courses.filter(pk__in=ids)
+    rules: dict[int, list[Rule]] = defaultdict(list)
+    for a in assignments:
+        paths = tuple(u.path for u in a.units.all())
+        rules[a.course_id].append(
+            Rule(
+                frozenset(a.functions) if a.functions else None,
+                paths or None,
+                a.due_date,
+                a.due_days,
+                a.due_from,
+            )
+        )
+    for pk, functions, due_date in courses.values_list("pk", "required_functions", "due_date"):
+        if pk not in rules and functions:
+            rules[pk].append(Rule(frozenset(functions), None, due_date, None, Assignment.DueFrom.JOINING))
+    return dict(rules)
+
+
+def _in(queryset, field: str, values: Sequence[int] | None):  # type: ignore[no-untyped-def]
+    return queryset if values is None else queryset.filter(**{f"{field}__in": values})
+
+
+@transaction.atomic
+def compliance_refresh(
+    *,
+    unit_ids: Iterable[int] | None = None,
+    course_ids: Iterable[int] | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Rewrite the compliance rows and counters of these units' own people (None: every unit)
+    for these courses (None: every course). The units' rows are locked first, so two refreshes
+    of one unit take turns. Returns the number of status rows written."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    units = None if unit_ids is None else sorted(set(unit_ids))
+    courses = None if course_ids is None else sorted(set(course_ids))
+    rules = rules_by_course(course_ids=courses)
+    unit_path = dict(_in(Unit.objects.select_for_update(), "pk", units).values_list("pk", "path"))
+    if units is not None:
+        units = list(unit_path)
+
+    # What is there now: current certificates and started courses of these units' people.
+    assigned_courses = list(rules)
+    certified_until: dict[tuple[int, int], datetime | None] = {}
+    certificates = _in(Certificate.objects, "holder__unit_id", units).filter(
+        Q(expires_at__isnull=True) | Q(expires_at__gt=now),
+        status=Certificate.Status.VALID,
+        course_id__in=assigned_courses,
+    )
+    for holder, course, expires in certificates.values_list("holder_id", "course_id", "expires_at"):
+        key = (holder, course)
+        held = certified_until.get(key, expires)
+        # No expiry beats any date; otherwise the latest date counts.
+        certified_until[key] = None if held is None or expires is None else max(held, expires)
+    started = set(
+        _in(Attempt.objects, "person__unit_id", units)
+        .filter(quiz__module__course_id__in=assigned_courses)
+        .values_list("person_id", "quiz__module__course_id")
+        .distinct()
+    )
+
+    statuses: list[ComplianceStatus] = []
+    counts: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    expiries: dict[tuple[int, int, date], int] = defaultdict(int)
+    people = _in(Person.objects.filter(active=True), "unit_id", units).values_list(
+        "pk", "unit_id", "function", "joined_on", "unit_since"
+    )
+    for pk, unit_id, function, joined_on, unit_since in people.iterator(chunk_size=BATCH):
+        path = unit_path[unit_id]
+        for course_id, course_rules in rules.items():
+            dues = [
+                r.due(joined_on=joined_on, unit_since=unit_since)
+                for r in course_rules
+                if r.matches(function=function, path=path)
+            ]
+            if not dues:
+                continue
+            due_on = min((d for d in dues if d is not None), default=None)
+            is_certified = (pk, course_id) in certified_until
+            until = certified_until.get((pk, course_id))
+            has_started = (pk, course_id) in started
+            statuses.append(
+                ComplianceStatus(
+                    person_id=pk, course_id=course_id, unit_id=unit_id, due_on=due_on,
+                    certified=is_certified, certified_until=until, started=has_started, refreshed_at=now,
+                )
+            )  # fmt: skip
+            count = counts[(unit_id, course_id)]
+            count[0] += 1
+            if is_certified:
+                count[1] += 1
+                if until is not None:
+                    expiries[(unit_id, course_id, timezone.localdate(until))] += 1
+            else:
+                count[2] += has_started
+                count[3] += bool(due_on and due_on < today)
+
+    for model in (ComplianceStatus, ComplianceCount, ExpiryCount):
+        _in(_in(model.objects.all(), "unit_id", units), "course_id", courses).delete()  # type: ignore[attr-defined]
+    ComplianceStatus.objects.bulk_create(statuses, batch_size=BATCH)
+    ComplianceCount.objects.bulk_create(
+        [
+            ComplianceCount(
+                unit_id=u, course_id=c, assigned=a, certified=cert, in_progress=p, overdue=o, refreshed_at=now
+            )
+            for (u, c), (a, cert, p, o) in counts.items()
+        ],
+        batch_size=BATCH,
+    )
+    ExpiryCount.objects.bulk_create(
+        [ExpiryCount(unit_id=u, course_id=c, expires_on=d, n=n) for (u, c, d), n in expiries.items()],
+        batch_size=BATCH,
+    )
+    return len(statuses)
+
+
+def compliance_refresh_for_person(*, person_id: int, course_id: int | None = None) -> int:
+    unit_id = Person.objects.values_list("unit_id", flat=True).get(pk=person_id)
+    return compliance_refresh(unit_ids=[unit_id], course_ids=None if course_id is None else [course_id])
+
+
+def compliance_tick(*, now: datetime | None = None) -> int:
+    """Refresh the units where time alone changed a count since their last refresh: a
+    certificate ran out, or a due date passed. Returns how many units were refreshed."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    ran_out = ComplianceStatus.objects.filter(certified=True, certified_until__lte=now)
+    fell_due = ComplianceStatus.objects.filter(
+        certified=False, due_on__lt=today, due_on__gte=F("refreshed_at__date")
+    )
+    units = sorted(
+        set(ran_out.values_list("unit_id", flat=True)) | set(fell_due.values_list("unit_id", flat=True))
+    )
+    for start in range(0, len(units), 200):
+        compliance_refresh(unit_ids=units[start : start + 200], now=now)
+    return len(units)
+
+
+# --- Assignments --------------------------------------------------------------------------------
+
+
+def _assignment_check(*, functions: list[str], due_date: date | None, due_days: int | None) -> None:
+    unknown = sorted(set(functions) - set(Function.values))
+    if unknown:
+        raise ServiceError(f"Unknown functions: {', '.join(unknown)}.", code="unknown_function")
+    if due_date is not None and due_days is not None:
+        raise ServiceError("Give a due date or a number of days, not both.", code="two_due_rules")
+
+
+@transaction.atomic
+def assignment_create(
+    *,
+    course: Course,
+    functions: list[str],
+    units: list[Unit],
+    due_date: date | None = None,
+    due_days: int | None = None,
+    due_from: str = Assignment.DueFrom.JOINING,
+) -> Assignment:
+    """Require a course; the compliance of the course is refreshed in the same transaction."""
+    _assignment_check(functions=functions, due_date=due_date, due_days=due_days)
+    assignment = Assignment.objects.create(
+        course=course,
+        functions=sorted(set(functions)),
+        due_date=due_date,
+        due_days=due_days,
+        due_from=due_from,
+    )
+    assignment.units.set(units)
+    compliance_refresh(course_ids=[course.pk])
+    return assignment
+
+
+@transaction.atomic
+def assignment_update(
+    *,
+    assignment: Assignment,
+    functions: list[str],
+    units: list[Unit],
+    due_date: date | None = None,
+    due_days: int | None = None,
+    due_from: str = Assignment.DueFrom.JOINING,
+) -> Assignment:
+    _assignment_check(functions=functions, due_date=due_date, due_days=due_days)
+    assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    assignment.functions = sorted(set(functions))
+    assignment.due_date, assignment.due_days, assignment.due_from = due_date, due_days, due_from
+    assignment.save()
+    assignment.units.set(units)
+    compliance_refresh(course_ids=[assignment.course_id])
+    return assignment
+
+
+@transaction.atomic
+def assignment_delete(*, assignment: Assignment) -> None:
+    course_id = assignment.course_id
+    assignment.delete()
+    compliance_refresh(course_ids=[course_id])

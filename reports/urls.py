@@ -13,4 +13,7 @@ urlpatterns = [
     path(
         "hr/exports/<int:export_id>/download/", api.HrExportDownloadApi.as_view(), name="hr-export-download"
     ),
+    path("hr/compliance/people/", api.HrCompliancePeopleApi.as_view(), name="hr-compliance-people"),
+    path("hr/assignments/", api.HrAssignmentsApi.as_view(), name="hr-assignments"),
+    path("hr/assignments/<int:assignment_id>/", api.HrAssignmentDetailApi.as_view(), name="hr-assignment"),
 ]

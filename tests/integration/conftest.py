@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from config.celery_routes import QUEUES
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -26,6 +28,7 @@ def worker_command(module: str = "celery", loglevel: str = "INFO") -> list[str]:
     return [
         sys.executable, "-m", module, "-A", "config", "worker", "--pool", "solo", "--loglevel", loglevel,
         "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"w{time.time_ns()}@%h",
+        "-Q", ",".join(QUEUES),  # every queue (config/celery_routes.py)
     ]  # fmt: skip
 
 

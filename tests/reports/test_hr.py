@@ -12,6 +12,7 @@ from people.models import Unit
 from people.services import unit_get_or_create
 from quizzes import services as quiz_services
 from quizzes.models import Quiz
+from reports import services as report_services
 from tests import factories
 from tests.conftest import client_for
 
@@ -84,33 +85,61 @@ def test_certificate_list_query_count_does_not_grow(org, hr, course, django_asse
         assert client_for(hr).get("/api/v1/hr/certificates/").json()["count"] == 12
 
 
-def test_compliance_per_unit(org, course, hr):
+def rows_by_unit(client, query: str) -> dict:
+    response = client.get(f"/api/v1/hr/compliance/?{query}")
+    assert response.status_code == 200, response.content
+    return {(r["unit"]["code"] if r["unit"] else None): r for r in response.json()["results"]}
+
+
+def counts(row: dict) -> tuple:
+    return (row["assigned"], row["certified"], row["in_progress"], row["overdue"], row["percent_certified"])
+
+
+def test_compliance_rolls_each_child_unit_up_over_its_subtree(org, course, hr):
     course.due_date = timezone.localdate() - timedelta(days=1)
     course.save()
-    rows = client_for(hr).get(f"/api/v1/hr/compliance/?course={course.pk}").json()["results"]
-    by_unit = {r["unit_name"]: r for r in rows}
-    polsek = by_unit["Polsek Kebayoran Baru"]
-    assert (polsek["assigned"], polsek["certified"], polsek["overdue"], polsek["percent_certified"]) == (
-        2,
-        1,
-        1,
-        50.0,
-    )
-    polres = by_unit["Polres Metro Jakarta Selatan"]
-    assert (polres["assigned"], polres["certified"], polres["in_progress"], polres["overdue"]) == (1, 0, 1, 1)
-    depok = by_unit["Polres Metro Depok"]
-    assert (depok["assigned"], depok["certified"], depok["in_progress"]) == (1, 0, 0)
+    report_services.compliance_refresh()
+    client = client_for(hr)
+
+    force = rows_by_unit(client, f"course={course.pk}")
+    assert set(force) == {None, org["polda"].code}
+    assert counts(force[None]) == counts(force[org["polda"].code]) == (4, 1, 1, 3, 25.0)
+
+    polda = rows_by_unit(client, f"course={course.pk}&unit={org['polda'].pk}")
+    assert set(polda) == {org["polda"].code, org["polres"].code, org["depok"].code}
+    assert counts(polda[org["polres"].code]) == (3, 1, 1, 2, 33.33)
+    assert counts(polda[org["depok"].code]) == (1, 0, 0, 1, 0.0)
+
+    polres = rows_by_unit(client, f"course={course.pk}&unit={org['polres'].code}")  # a code works too
+    assert counts(polres[org["polsek"].code]) == (2, 1, 0, 1, 50.0)
 
 
-def test_compliance_for_a_unit_covers_its_subtree_only(org, course, hr):
-    rows = (
-        client_for(hr)
-        .get(f"/api/v1/hr/compliance/?course={course.pk}&unit={org['polres'].pk}")
-        .json()["results"]
-    )
-    assert {r["unit_name"] for r in rows} == {"Polsek Kebayoran Baru", "Polres Metro Jakarta Selatan"}
-    assert client_for(hr).get("/api/v1/hr/compliance/?unit=abc").status_code == 400
+def test_compliance_counts_certificates_expiring_within_n_days(org, course, hr):
+    report_services.compliance_refresh()
+    client = client_for(hr)
+    assert rows_by_unit(client, f"course={course.pk}")[None]["expiring"] == 0
+    assert rows_by_unit(client, f"course={course.pk}&expiring_days=365")[None]["expiring"] == 1
+
+
+def test_compliance_query_count_does_not_grow_with_people(org, course, hr, django_assert_max_num_queries):
+    for _ in range(10):
+        factories.person(unit=org["depok"])
+    report_services.compliance_refresh()
+    client = client_for(hr)
+    with django_assert_max_num_queries(8):
+        assert rows_by_unit(client, f"course={course.pk}")[None]["assigned"] == 14
+
+
+def test_compliance_bad_parameters(org, hr):
+    assert client_for(hr).get("/api/v1/hr/compliance/?course=abc").status_code == 400
     assert client_for(hr).get("/api/v1/hr/compliance/?unit=99999").status_code == 404
+
+
+def test_compliance_csv(org, course, hr):
+    report_services.compliance_refresh()
+    response = client_for(hr).get(f"/api/v1/hr/compliance/?course={course.pk}&format=csv")
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert [(r["unit_code"], r["assigned"]) for r in rows] == [("", "4"), (org["polda"].code, "4")]
 
 
 def test_transcript(org, hr):

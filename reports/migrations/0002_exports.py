@@ -7,10 +7,11 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
 
-    initial = True
+
 
     dependencies = [
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+        ('reports', '0001_compliance_rollup'),
     ]
 
     operations = [
