@@ -3,7 +3,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from certificates import services
-from certificates.models import Certificate
+from certificates.models import Certificate, IssuerKey, StatusList
 
 
 @admin.register(Certificate)
@@ -16,7 +16,7 @@ class CertificateAdmin(admin.ModelAdmin):
     search_fields = ["code", "holder__nrp", "holder__name"]
     readonly_fields = fields = (
         "code", "holder", "course", "enrolment", "issued_at", "expires_at", "status", "revoked_at",
-        "revocation_reason", "rendered_at",
+        "revocation_reason", "revocation_category", "rendered_at", "status_list", "status_index",
     )  # fmt: skip
     actions = ["revoke"]
 
@@ -31,3 +31,41 @@ class CertificateAdmin(admin.ModelAdmin):
         for certificate in queryset:
             services.certificate_revoke(certificate=certificate, reason="Revoked by staff in the admin")
         self.message_user(request, f"{queryset.count()} revoked.", messages.SUCCESS)
+
+
+@admin.register(StatusList)
+class StatusListAdmin(admin.ModelAdmin):
+    """Read-only: bits change only through revocation (certificates.services)."""
+
+    list_display = ["pk", "purpose", "allocated", "version", "signed_version", "signed_at"]
+    readonly_fields = fields = (
+        "purpose",
+        "allocated",
+        "version",
+        "changed_at",
+        "signed_version",
+        "signed_at",
+    )
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(IssuerKey)
+class IssuerKeyAdmin(admin.ModelAdmin):
+    """Read-only, never the secret: keys are added by `manage.py signing_key_rotate`."""
+
+    list_display = ["kid", "active_from", "public_key_multibase", "created_at"]
+    readonly_fields = fields = ("kid", "active_from", "public_key_multibase", "created_at")
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False  # an old key must stay published

@@ -87,3 +87,17 @@ def test_the_holder_is_identified_by_a_salted_hash_of_the_nrp_not_in_clear(cours
     assert nrp not in str(certificate.credential)
     other = certified(course)
     assert other.identity_salt != certificate.identity_salt
+
+
+def test_the_admin_lists_keys_without_their_secret_and_lets_none_be_deleted(client, settings):
+    from django.contrib.auth import get_user_model
+
+    key = services.issuer_key_rotate()
+    admin = get_user_model().objects.create_superuser("root", "root@example.org", "pw")
+    client.force_login(admin)
+    page = client.get("/admin/certificates/issuerkey/")
+    assert page.status_code == 200 and key.kid in page.content.decode()
+    detail = client.get(f"/admin/certificates/issuerkey/{key.pk}/change/").content.decode()
+    assert key.private_key_sealed not in detail
+    assert client.post(f"/admin/certificates/issuerkey/{key.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert client.get("/admin/certificates/statuslist/").status_code == 200
