@@ -9,10 +9,13 @@ libraries involved). Output is deterministic: the same document always gives the
 
 from __future__ import annotations
 
+import gettext
 import io
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
+from functools import cache
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import segno
@@ -33,9 +36,47 @@ __all__ = [
 ]
 
 PDF_AUTHOR = "Lencana"
-NO_EXPIRY = "Tanpa batas / No expiry"
-SCAN_HINT_ID = "Pindai kode QR atau buka alamat di bawahnya untuk memeriksa keaslian."
-SCAN_HINT_EN = "Scan the QR code or open the address below it to check authenticity."
+
+# The labels live in the project's message catalogs (locale/<lang>/LC_MESSAGES/django.mo), like
+# every string of the pages, and are read with the standard library's gettext so this module
+# stays free of Django. The certificate shows both languages: Bahasa Indonesia, then English.
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+
+
+def gettext_noop(message: str) -> str:
+    """Marks a label for `makemessages`; it is translated when drawn."""
+    return message
+
+
+LABEL_CERTIFICATE = gettext_noop("Certificate")
+LABEL_AWARDED_TO = gettext_noop("awarded to")
+LABEL_COMPLETED = gettext_noop("has completed")
+LABEL_ISSUED = gettext_noop("Issued")
+LABEL_VALID_UNTIL = gettext_noop("Valid until")
+LABEL_NO_EXPIRY = gettext_noop("No expiry")
+LABEL_CODE = gettext_noop("Verification code")
+LABEL_SCAN_HINT = gettext_noop("Scan the QR code or open the address below it to check authenticity.")
+
+
+@cache
+def _catalog(language: str) -> gettext.NullTranslations:
+    return gettext.translation("django", localedir=LOCALE_DIR, languages=[language], fallback=True)
+
+
+def label(message: str, language: str) -> str:
+    """One label in one language, from the message catalogs (the English msgid if missing)."""
+    return _catalog(language).gettext(message)
+
+
+def both(message: str) -> str:
+    """A label in Bahasa Indonesia and English: both(LABEL_ISSUED)."""
+    return f"{label(message, 'id')} / {label(message, 'en')}"
+
+
+# Kept for callers that show the same words elsewhere.
+NO_EXPIRY = both(LABEL_NO_EXPIRY)
+SCAN_HINT_ID = label(LABEL_SCAN_HINT, "id")
+SCAN_HINT_EN = label(LABEL_SCAN_HINT, "en")
 TITLE_SIZES = (20.0, 18.0, 16.0, 14.0, 13.0)  # course title (id): tried in order until it fits
 EN_SIZES = (13.0, 12.0, 11.0, 10.0)  # course title (en)
 NAME_SIZES = (30.0, 28.0, 26.0, 24.0, 22.0, 20.0, 18.0)  # holder name on one line
@@ -329,13 +370,13 @@ def render_certificate_pdf(document: CertificateDocument) -> bytes:
     code = pdf_safe_text(document.code)
     url = pdf_safe_text(document.verify_url)
     issued = format_date_id(document.issued_at)
-    expires = NO_EXPIRY
+    expires = both(LABEL_NO_EXPIRY)
     if document.expires_at is not None:
         expires = format_date_id(document.expires_at)
 
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=(PAGE_WIDTH, PAGE_HEIGHT), invariant=1, pageCompression=1)
-    canvas.setTitle(f"Sertifikat / Certificate {document.code}")
+    canvas.setTitle(f"{both(LABEL_CERTIFICATE)} {document.code}")
     canvas.setAuthor(PDF_AUTHOR)
     canvas.setSubject(f"{document.holder_name} — {document.course_title}")
     canvas.setCreator(PDF_AUTHOR)
@@ -344,14 +385,14 @@ def render_certificate_pdf(document: CertificateDocument) -> bytes:
     _draw_frame(canvas)
 
     # Heading.
-    _centred(canvas, 492, "SERTIFIKAT", "Helvetica-Bold", 40, NAVY, char_space=6)
-    _centred(canvas, 466, "Certificate", "Helvetica-Oblique", 16, MUTED, char_space=1)
+    _centred(canvas, 492, label(LABEL_CERTIFICATE, "id").upper(), "Helvetica-Bold", 40, NAVY, char_space=6)
+    _centred(canvas, 466, label(LABEL_CERTIFICATE, "en"), "Helvetica-Oblique", 16, MUTED, char_space=1)
     _rule(canvas, 452, 70, GOLD, 1.5)
 
     # Holder, then the course, flowing down the page: a name too long for one line takes two.
     content_width = 620
     bold = "Helvetica-Bold"
-    _centred(canvas, 424, "diberikan kepada / awarded to", "Helvetica", 12, MUTED)
+    _centred(canvas, 424, both(LABEL_AWARDED_TO), "Helvetica", 12, MUTED)
     if stringWidth(holder, bold, NAME_SIZES[-1]) <= content_width:
         name_size, name_lines = wrap_lines(holder, bold, NAME_SIZES, content_width, 1)
     else:
@@ -366,7 +407,7 @@ def render_certificate_pdf(document: CertificateDocument) -> bytes:
     y -= 19
     _centred(canvas, y, details_lines[0], "Helvetica", details_size, INK)
     y -= 30
-    _centred(canvas, y, "telah menyelesaikan / has completed", "Helvetica", 12, MUTED)
+    _centred(canvas, y, both(LABEL_COMPLETED), "Helvetica", 12, MUTED)
     size, lines = wrap_lines(title_id, bold, TITLE_SIZES, content_width, 3)
     y -= 27
     for line in lines:
@@ -380,19 +421,19 @@ def render_certificate_pdf(document: CertificateDocument) -> bytes:
 
     # Footer, left: dates and the verification code.
     left = 64
-    _draw_labelled(canvas, left, 150, "Diterbitkan / Issued", issued, 300)
-    _draw_labelled(canvas, left, 131, "Berlaku hingga / Valid until", expires, 300)
+    _draw_labelled(canvas, left, 150, both(LABEL_ISSUED), issued, 300)
+    _draw_labelled(canvas, left, 131, both(LABEL_VALID_UNTIL), expires, 300)
     canvas.setFont("Helvetica", 9.5)
     canvas.setFillColor(MUTED)
-    canvas.drawString(left, 104, "Kode verifikasi / Verification code")
+    canvas.drawString(left, 104, both(LABEL_CODE))
     code_size = fit_font_size(code, "Courier-Bold", 18, 330, 9)
     canvas.setFont("Courier-Bold", code_size)
     canvas.setFillColor(NAVY)
     canvas.drawString(left, 83, code)
     canvas.setFont("Helvetica-Oblique", 8)
     canvas.setFillColor(MUTED)
-    canvas.drawString(left, 62, SCAN_HINT_ID)
-    canvas.drawString(left, 52, SCAN_HINT_EN)
+    canvas.drawString(left, 62, label(LABEL_SCAN_HINT, "id"))
+    canvas.drawString(left, 52, label(LABEL_SCAN_HINT, "en"))
 
     # Footer, right: QR code of the verify page with its address beneath.
     qr_size = 104

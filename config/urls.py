@@ -6,6 +6,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from certificates.urls import page_urlpatterns as certificate_pages
+from pages.urls import account_urlpatterns as account_pages
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -27,4 +28,8 @@ urlpatterns = [
     path("", include(certificate_pages)),
     path("healthz/", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    # Pages: session sign-in (Django's auth views), the language switch (set_language), the pages.
+    path("accounts/", include(account_pages)),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("pages.urls")),
 ]
