@@ -54,8 +54,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    # Bahasa Indonesia unless the person chose English (set_language's cookie) or the browser asks.
-    "django.middleware.locale.LocaleMiddleware",
+    # Django's LocaleMiddleware, asking only the language chosen with set_language (else Bahasa
+    # Indonesia), not the browser's Accept-Language.
+    "pages.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -47,6 +47,8 @@ def test_pages_need_sign_in():
 
 def test_english_is_selectable(learner, course):
     client = signed_in(learner)
+    # A phone set to English still gets Bahasa Indonesia until the person chooses.
+    assert "Kursus saya" in client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     page = client.get("/").content.decode()
     assert "My courses" in page and 'lang="en"' in page and "Test course" in page
