@@ -4,7 +4,7 @@ quiz, loses the connection in the middle, answers again once it is back, lets th
 out, and sees the graded result and the certificate; HR opens the compliance page. Every step
 leaves a screenshot in var/.../screenshots/ for a person to look at.
 
-(The instructor's GIFT import step waits for the GIFT work.)"""
+An instructor writes a lesson with its live preview; the GIFT import step waits for the GIFT work."""
 
 import os
 import time
@@ -232,4 +232,21 @@ def test_learner_takes_a_timed_quiz_offline_and_back_then_hr_sees_compliance(
     assert fits_the_screen(hr_page)
     shot(hr_page, "hr-compliance-phone")
     hr_context.close()
+
+    # An instructor writes a lesson: the preview follows the Markdown as it is typed (htmx), and
+    # an author's HTML stays text. (Importing GIFT waits for the GIFT work.)
+    instructor = factories.person(roles=("instructor",), function="binmas", name="Budi Instruktur")
+    author = browser.new_context(viewport={"width": 1024, "height": 800}, locale="id-ID")
+    author_page = author.new_page()
+    author_page.goto(f"{live_server.url}/accounts/login/")
+    author_page.fill("#id_username", instructor.user.username)
+    author_page.fill("#id_password", factories.PASSWORD)
+    author_page.click("button[type=submit]:has-text('Masuk')")
+    author_page.goto(f"{live_server.url}/authoring/modules/{course.modules.first().pk}/lessons/new/")
+    author_page.fill("#id_body", "## Prinsip 3S\n\n**Senyum**, sapa, salam <script>alert(1)</script>")
+    author_page.wait_for_selector("#preview h2:has-text('Prinsip 3S')")
+    assert author_page.is_visible("#preview strong:has-text('Senyum')")
+    assert "&lt;script&gt;" in author_page.inner_html("#preview")
+    shot(author_page, "instructor-lesson-preview")
+    author.close()
     print(f"browser scenario: {time.monotonic() - started:.1f} s, screenshots in {shot.folder}")

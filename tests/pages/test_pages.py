@@ -178,3 +178,13 @@ def test_instructor_writes_a_lesson_with_preview_adds_a_question_and_publishes(i
     page = client.get(f"/authoring/quizzes/{quiz.pk}/").content.decode()
     assert "✓ Ya" in page and "gift-import" in page
     assert client.get(f"/authoring/quizzes/{quiz.pk}/attempts/").status_code == 200
+
+
+def test_verify_page_says_valid_at_a_glance_in_the_chosen_language(learner, course):
+    certificate = factories.certificate(holder=learner, course=course, issued_at=course.created_at)
+    client = Client()
+    page = client.get(f"/verify/{certificate.code}/").content.decode()
+    assert 'id="status"' in page and "SAH" in page and "<script" not in page.split("</head>")[1]
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert "VALID" in client.get(f"/verify/{certificate.code}/").content.decode()
+    assert client.get("/verify/LNC-AAAA-AAAA-AAAA-AAAA/").status_code == 404
