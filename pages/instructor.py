@@ -200,6 +200,21 @@ def quiz_publish(request: HttpRequest, quiz_id: int) -> HttpResponse:
 
 
 @role_required(Role.INSTRUCTOR)
+@require_POST
+def question_delete(request: HttpRequest, quiz_id: int, question_id: int) -> HttpResponse:
+    """Delete a question of the draft bank; published versions keep their frozen copy."""
+    quiz = _quiz_or_404(quiz_id)
+    question = next((q for q in quiz.questions.all() if q.pk == question_id), None)
+    if question is None:
+        raise Http404
+    quiz_services.question_delete(question=question)
+    messages.success(
+        request, _("Question deleted from the draft. Publish to let new attempts go without it.")
+    )
+    return redirect("pages:instructor-quiz", quiz_id=quiz.pk)
+
+
+@role_required(Role.INSTRUCTOR)
 @require_GET
 def quiz_attempts(request: HttpRequest, quiz_id: int) -> HttpResponse:
     quiz = _quiz_or_404(quiz_id)

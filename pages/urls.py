@@ -31,6 +31,11 @@ urlpatterns = [
     path("authoring/quizzes/<int:quiz_id>/", instructor.quiz_page, name="instructor-quiz"),
     path("authoring/quizzes/<int:quiz_id>/publish/", instructor.quiz_publish, name="instructor-quiz-publish"),
     path(
+        "authoring/quizzes/<int:quiz_id>/questions/<int:question_id>/delete/",
+        instructor.question_delete,
+        name="instructor-question-delete",
+    ),
+    path(
         "authoring/quizzes/<int:quiz_id>/attempts/", instructor.quiz_attempts, name="instructor-quiz-attempts"
     ),
 ]

@@ -178,6 +178,9 @@ def test_instructor_writes_a_lesson_with_preview_adds_a_question_and_publishes(i
     page = client.get(f"/authoring/quizzes/{quiz.pk}/").content.decode()
     assert "✓ Ya" in page and "gift-import" in page
     assert client.get(f"/authoring/quizzes/{quiz.pk}/attempts/").status_code == 200
+    new = quiz.questions.get(key="k-new")
+    client.post(f"/authoring/quizzes/{quiz.pk}/questions/{new.pk}/delete/")
+    assert not quiz.questions.filter(key="k-new").exists()
 
 
 def test_verify_page_says_valid_at_a_glance_in_the_chosen_language(learner, course):
