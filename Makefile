@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: run test lint format bench bench-issuance migrate seed clean
+.PHONY: run test lint format bench bench-issuance migrate seed clean messages browser-deps
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,12 +33,32 @@ run: $(STAMP)
 	@echo ""
 	$(BIN)/honcho start -f Procfile
 
+# The browser tests (tests/pages) drive Debian's Chromium with Playwright (Playwright's own browser
+# download cannot reach its servers); the locale test compiles the message files with gettext's
+# msgfmt. Both are installed where missing and apt-get can run; otherwise those tests are skipped
+# and say why.
+APT_GET := $(shell command -v apt-get 2>/dev/null)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo -n)
+browser-deps:
+	@command -v msgfmt >/dev/null || { [ -n "$(APT_GET)" ] && $(SUDO) apt-get update -qq && \
+		$(SUDO) apt-get install -y -qq gettext >/dev/null; } || echo "gettext not installed: the locale test will be skipped"
+	@[ -x /usr/bin/chromium ] || { [ -n "$(APT_GET)" ] && $(SUDO) apt-get update -qq && \
+		$(SUDO) apt-get install -y -qq chromium >/dev/null; } || echo "chromium not installed: the browser tests will be skipped"
+
 # Tests get their own var/ folder (SQLite file, broker folders, dev signing key), so they never
 # touch the development data.
 test: export DJANGO_DEBUG ?= 1
 test: export LENCANA_VAR_DIR ?= $(CURDIR)/var/test
-test: $(STAMP)
+test: $(STAMP) browser-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Message files: extract the strings of the pages and PDF labels into locale/{id,en}, then compile
+# them (the .mo files are committed, so `make run` needs no gettext).
+messages: export DJANGO_DEBUG ?= 1
+messages: $(STAMP)
+	$(BIN)/python manage.py makemessages -l id -l en --no-location \
+		--ignore=.venv --ignore=var --ignore=tests --ignore=bench
+	$(BIN)/python manage.py compilemessages --ignore=.venv
 
 lint: export DJANGO_DEBUG ?= 1
 lint: $(STAMP)

@@ -12,12 +12,14 @@ per certificate only the overlay is drawn and the document's few objects written
 
 from __future__ import annotations
 
+import gettext
 import io
 import unicodedata
 import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 from functools import cache
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import segno
@@ -38,9 +40,46 @@ __all__ = [
 ]
 
 PDF_AUTHOR = "Lencana"
-NO_EXPIRY = "Tanpa batas / No expiry"
-SCAN_HINT_ID = "Pindai kode QR atau buka alamat di bawahnya untuk memeriksa keaslian."
-SCAN_HINT_EN = "Scan the QR code or open the address below it to check authenticity."
+# The labels live in the project's message catalogs (locale/<lang>/LC_MESSAGES/django.mo), like
+# every string of the pages, and are read with the standard library's gettext so this module
+# stays free of Django. The certificate shows both languages: Bahasa Indonesia, then English.
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+
+
+def gettext_noop(message: str) -> str:
+    """Marks a label for `makemessages`; it is translated when drawn."""
+    return message
+
+
+LABEL_CERTIFICATE = gettext_noop("Certificate")
+LABEL_AWARDED_TO = gettext_noop("awarded to")
+LABEL_COMPLETED = gettext_noop("has completed")
+LABEL_ISSUED = gettext_noop("Issued")
+LABEL_VALID_UNTIL = gettext_noop("Valid until")
+LABEL_NO_EXPIRY = gettext_noop("No expiry")
+LABEL_CODE = gettext_noop("Verification code")
+LABEL_SCAN_HINT = gettext_noop("Scan the QR code or open the address below it to check authenticity.")
+
+
+@cache
+def _catalog(language: str) -> gettext.NullTranslations:
+    return gettext.translation("django", localedir=LOCALE_DIR, languages=[language], fallback=True)
+
+
+def label(message: str, language: str) -> str:
+    """One label in one language, from the message catalogs (the English msgid if missing)."""
+    return _catalog(language).gettext(message)
+
+
+def both(message: str) -> str:
+    """A label in Bahasa Indonesia and English: both(LABEL_ISSUED)."""
+    return f"{label(message, 'id')} / {label(message, 'en')}"
+
+
+# Kept for callers that show the same words elsewhere.
+NO_EXPIRY = both(LABEL_NO_EXPIRY)
+SCAN_HINT_ID = label(LABEL_SCAN_HINT, "id")
+SCAN_HINT_EN = label(LABEL_SCAN_HINT, "en")
 TITLE_SIZES = (20.0, 18.0, 16.0, 14.0, 13.0)  # course title (id): tried in order until it fits
 EN_SIZES = (13.0, 12.0, 11.0, 10.0)  # course title (en)
 NAME_SIZES = (30.0, 28.0, 26.0, 24.0, 22.0, 20.0, 18.0)  # holder name on one line
@@ -299,8 +338,8 @@ def _draw_value(canvas: Canvas, x: float, y: float, label: str, value: str, max_
 # drawing operators (text placement, colours), never to build the document.
 
 FONTS = ("Helvetica", "Helvetica-Bold", "Helvetica-Oblique", "Courier-Bold")
-ISSUED_LABEL = "Diterbitkan / Issued"
-VALID_LABEL = "Berlaku hingga / Valid until"
+ISSUED_LABEL = both(LABEL_ISSUED)
+VALID_LABEL = both(LABEL_VALID_UNTIL)
 FOOTER_LEFT = 64
 QR_SIZE = 104
 QR_RIGHT = PAGE_WIDTH - 64
@@ -323,15 +362,15 @@ def _operators(canvas: Canvas) -> bytes:
 
 def _draw_static(canvas: Canvas) -> None:
     _draw_frame(canvas)
-    _centred(canvas, 492, "SERTIFIKAT", "Helvetica-Bold", 40, NAVY, char_space=6)
-    _centred(canvas, 466, "Certificate", "Helvetica-Oblique", 16, MUTED, char_space=1)
+    _centred(canvas, 492, label(LABEL_CERTIFICATE, "id").upper(), "Helvetica-Bold", 40, NAVY, char_space=6)
+    _centred(canvas, 466, label(LABEL_CERTIFICATE, "en"), "Helvetica-Oblique", 16, MUTED, char_space=1)
     _rule(canvas, 452, 70, GOLD, 1.5)
-    _centred(canvas, 424, "diberikan kepada / awarded to", "Helvetica", 12, MUTED)
+    _centred(canvas, 424, both(LABEL_AWARDED_TO), "Helvetica", 12, MUTED)
     _draw_label(canvas, FOOTER_LEFT, 150, ISSUED_LABEL)
     _draw_label(canvas, FOOTER_LEFT, 131, VALID_LABEL)
     canvas.setFont("Helvetica", 9.5)
     canvas.setFillColor(MUTED)
-    canvas.drawString(FOOTER_LEFT, 104, "Kode verifikasi / Verification code")
+    canvas.drawString(FOOTER_LEFT, 104, both(LABEL_CODE))
     canvas.setFont("Helvetica-Oblique", 8)
     canvas.drawString(FOOTER_LEFT, 62, SCAN_HINT_ID)
     canvas.drawString(FOOTER_LEFT, 52, SCAN_HINT_EN)
@@ -392,7 +431,7 @@ def _draw_overlay(canvas: Canvas, document: CertificateDocument) -> None:
     y -= 19
     _centred(canvas, y, details_lines[0], "Helvetica", details_size, INK)
     y -= 30
-    _centred(canvas, y, "telah menyelesaikan / has completed", "Helvetica", 12, MUTED)
+    _centred(canvas, y, both(LABEL_COMPLETED), "Helvetica", 12, MUTED)
     size, lines = wrap_lines(title_id, bold, TITLE_SIZES, content_width, 3)
     y -= 27
     for line in lines:
@@ -479,7 +518,7 @@ def render_certificate_pdf(document: CertificateDocument) -> bytes:
     contents = b"q /Tpl Do Q\n" + _operators(canvas) + b"\n"
     contents += _qr_operators(qr_matrix(document.verify_url), QR_RIGHT - QR_SIZE, QR_BOTTOM, QR_SIZE)
     info = b"<< /Title %s /Author %s /Subject %s /Creator %s /Keywords %s /Producer %s >>" % (
-        _pdf_text(f"Sertifikat / Certificate {document.code}"),
+        _pdf_text(f"{both(LABEL_CERTIFICATE)} {document.code}"),
         _pdf_text(PDF_AUTHOR),
         _pdf_text(f"{document.holder_name} — {document.course_title}"),
         _pdf_text(PDF_AUTHOR),

@@ -6,6 +6,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from certificates.urls import page_urlpatterns as certificate_pages
+from pages.urls import account_urlpatterns as account_pages
 
 handler400 = "config.views.bad_request"
 handler404 = "config.views.page_not_found"
@@ -32,4 +33,8 @@ urlpatterns = [
     path("", include(certificate_pages)),
     path("healthz/", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    # Pages: session sign-in (Django's auth views), the language switch (set_language), the pages.
+    path("accounts/", include(account_pages)),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("pages.urls")),
 ]

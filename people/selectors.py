@@ -30,3 +30,8 @@ def person_get_by_nrp(*, nrp: str) -> Person | None:
 
 def units_subtree(*, unit: Unit) -> QuerySet[Unit]:
     return Unit.objects.filter(path__startswith=unit.path)
+
+
+def units_all() -> QuerySet[Unit]:
+    """Every unit in tree order (the materialised path), for filters."""
+    return Unit.objects.order_by("path")

@@ -94,3 +94,39 @@ def attempt_feedback(*, attempt: Attempt) -> list[dict[str, Any]]:
             row["explanation_en"] = q["explanation_en"]
         feedback.append(row)
     return feedback
+
+
+def attempt_open_for_person(*, person: Person, quiz_id: int) -> Attempt | None:
+    """The person's attempt of the quiz that is still in progress, if any (the pages resume it)."""
+    return Attempt.objects.filter(person=person, quiz_id=quiz_id, status=Attempt.Status.IN_PROGRESS).first()
+
+
+def attempt_for_page(*, attempt_id: int, person: Person | None) -> Attempt | None:
+    """One of the person's attempts with what its page shows: version, quiz, course, answers."""
+    if person is None:
+        return None
+    return (
+        Attempt.objects.select_related("version", "quiz__module__course")
+        .prefetch_related("responses")
+        .filter(pk=attempt_id, person=person)
+        .first()
+    )
+
+
+def attempts_of_quiz(*, quiz: Quiz) -> QuerySet[Attempt]:
+    """Every attempt of a quiz, newest first, with its person and unit (instructors' list)."""
+    return Attempt.objects.filter(quiz=quiz).select_related("person__unit").order_by("-started_at", "-pk")
+
+
+def quiz_for_authoring(*, quiz_id: int) -> Quiz | None:
+    """A quiz with its draft questions (keys included), choices and versions."""
+    return (
+        Quiz.objects.select_related("module__course")
+        .prefetch_related("questions__choices", "versions")
+        .filter(pk=quiz_id)
+        .first()
+    )
+
+
+def quiz_get(*, quiz_id: int) -> Quiz | None:
+    return Quiz.objects.select_related("module__course").filter(pk=quiz_id).first()

@@ -284,3 +284,16 @@ def compliance_people(
 
 def assignments_all() -> QuerySet[Assignment]:
     return Assignment.objects.select_related("course").prefetch_related("units").order_by("id")
+
+
+def overdue_people(*, course: Course, unit: Unit | None = None) -> QuerySet[Person]:
+    """Personnel the course is required for who hold no current certificate of it after its due
+    date (none before the due date, or when it has none): the names behind `overdue`."""
+    if not course.due_date or timezone.localdate() <= course.due_date:
+        return Person.objects.none()
+    now = timezone.now()
+    certified = Certificate.objects.filter(_current_valid(now), holder=OuterRef("pk"), course=course)
+    people = Person.objects.filter(function__in=course.required_functions or []).exclude(Exists(certified))
+    if unit:
+        people = people.filter(unit__path__startswith=unit.path)
+    return people.select_related("unit").order_by("unit__path", "name")

@@ -8,8 +8,8 @@ from django.utils import timezone
 from certificates import credentials, keys, services
 from certificates.models import Certificate
 from courses.models import Enrolment
-from events import services as events_services
 from events import registry, types
+from events import services as events_services
 from events.models import Delivery, Event
 from quizzes import services as quiz_services
 from quizzes.models import Attempt, Quiz

@@ -1,0 +1,222 @@
+"""Instructors' pages: courses, modules, lessons (Markdown with a live preview), quizzes and
+their questions with keys, publish, and a quiz's attempts. Writes call the same services as the
+authoring API. GIFT import, item analysis, the grading queue and regrades have their places on
+the quiz page and come with their own work."""
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from core.errors import ServiceError
+from courses import selectors as course_selectors
+from courses import services as course_services
+from courses.models import Course
+from pages.access import error_message, role_required
+from pages.forms import CourseForm, LessonForm, ModuleForm, QuestionForm, QuizForm
+from pages.markdown import render_markdown
+from people.models import Role
+from quizzes import selectors as quiz_selectors
+from quizzes import services as quiz_services
+from reports import selectors as report_selectors
+
+
+def _errors_onto(form: forms.Form, exc: ValidationError | ServiceError) -> None:
+    """A service's refusal shown on the form: field errors on their fields, the rest on top."""
+    if isinstance(exc, ServiceError):
+        form.add_error(None, error_message(exc))
+        return
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+@role_required(Role.INSTRUCTOR)
+@require_http_methods(["GET", "POST"])
+def courses_page(request: HttpRequest) -> HttpResponse:
+    form = CourseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            course = course_services.course_create(**form.cleaned_data)
+        except ValidationError as exc:
+            _errors_onto(form, exc)
+        else:
+            messages.success(request, _("Course created."))
+            return redirect("pages:instructor-course", course_id=course.pk)
+    courses = course_selectors.courses_for_authoring()
+    return render(request, "pages/instructor/courses.html", {"courses": courses, "form": form})
+
+
+@role_required(Role.INSTRUCTOR)
+@require_http_methods(["GET", "POST"])
+def course_page(request: HttpRequest, course_id: int) -> HttpResponse:
+    course = report_selectors.course_detail(course_id=course_id, published_only=False)
+    if course is None:
+        raise Http404
+    module_form = ModuleForm(request.POST if request.POST.get("form") == "module" else None, prefix="module")
+    quiz_form = QuizForm(request.POST if request.POST.get("form") == "quiz" else None, prefix="quiz")
+    if request.method == "POST":
+        action = request.POST.get("form")
+        try:
+            if action == "status":
+                status = (
+                    Course.Status.PUBLISHED
+                    if request.POST.get("status") == "published"
+                    else Course.Status.DRAFT
+                )
+                course_services.course_update(course=course, data={"status": status})
+                messages.success(
+                    request, _("Course published.") if status == "published" else _("Course is a draft.")
+                )
+                return redirect("pages:instructor-course", course_id=course.pk)
+            if action == "module" and module_form.is_valid():
+                course_services.module_create(course=course, **module_form.cleaned_data)
+                messages.success(request, _("Module added."))
+                return redirect("pages:instructor-course", course_id=course.pk)
+            if action == "quiz" and quiz_form.is_valid():
+                module = course_selectors.module_get(module_id=int(request.POST.get("module", "0") or 0))
+                if module is None or module.course_id != course.pk:
+                    raise Http404
+                quiz = quiz_services.quiz_create(module=module, **quiz_form.cleaned_data)
+                messages.success(request, _("Quiz added; add its questions, then publish it."))
+                return redirect("pages:instructor-quiz", quiz_id=quiz.pk)
+        except ValidationError as exc:
+            _errors_onto(quiz_form if action == "quiz" else module_form, exc)
+    context = {"course": course, "module_form": module_form, "quiz_form": quiz_form}
+    return render(request, "pages/instructor/course.html", context)
+
+
+@role_required(Role.INSTRUCTOR)
+@require_http_methods(["GET", "POST"])
+def lesson_edit(
+    request: HttpRequest, lesson_id: int | None = None, module_id: int | None = None
+) -> HttpResponse:
+    lesson = course_selectors.lesson_get(lesson_id=lesson_id) if lesson_id else None
+    module = lesson.module if lesson else course_selectors.module_get(module_id=module_id or 0)
+    if module is None or (lesson_id and lesson is None):
+        raise Http404
+    initial: dict[str, Any] = {}
+    if lesson is not None:
+        initial = {f: getattr(lesson, f) for f in LessonForm.base_fields}
+    form = LessonForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if lesson is None:
+                lesson = course_services.lesson_create(module=module, **form.cleaned_data)
+            else:
+                lesson = course_services.lesson_update(lesson=lesson, data=form.cleaned_data)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            _errors_onto(form, exc)
+        else:
+            messages.success(request, _("Lesson saved."))
+            return redirect("pages:instructor-lesson", lesson_id=lesson.pk)
+    body = form["body"].value() or ""
+    context = {
+        "form": form,
+        "lesson": lesson,
+        "module": module,
+        "course": module.course,
+        "preview": render_markdown(body),
+    }
+    return render(request, "pages/instructor/lesson.html", context)
+
+
+@role_required(Role.INSTRUCTOR)
+@require_POST
+def markdown_preview(request: HttpRequest) -> HttpResponse:
+    """The lesson editor's preview (htmx): the same rendering learners get."""
+    return HttpResponse(render_markdown(request.POST.get("body", "")))
+
+
+def _quiz_or_404(quiz_id: int) -> Any:
+    quiz = quiz_selectors.quiz_for_authoring(quiz_id=quiz_id)
+    if quiz is None:
+        raise Http404
+    return quiz
+
+
+@role_required(Role.INSTRUCTOR)
+@require_http_methods(["GET", "POST"])
+def quiz_page(request: HttpRequest, quiz_id: int) -> HttpResponse:
+    quiz = _quiz_or_404(quiz_id)
+    form = QuestionForm(request.POST or None, initial={"type": "single", "points": 1})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            quiz_services.question_create(
+                quiz=quiz,
+                key=data["key"],
+                type=data["type"],
+                text=data["text"],
+                text_en=data["text_en"],
+                explanation=data["explanation"],
+                points=data["points"],
+                order=quiz.questions.count(),
+                choices=data["choices"],
+            )
+        except (ValidationError, ServiceError) as exc:
+            _errors_onto(form, exc)
+        else:
+            messages.success(request, _("Question added. Publish to let new attempts use it."))
+            return redirect("pages:instructor-quiz", quiz_id=quiz.pk)
+    versions = list(quiz.versions.all())
+    context = {"quiz": quiz, "form": form, "latest": versions[0] if versions else None}
+    return render(request, "pages/instructor/quiz.html", context)
+
+
+@role_required(Role.INSTRUCTOR)
+@require_POST
+def quiz_publish(request: HttpRequest, quiz_id: int) -> HttpResponse:
+    quiz = _quiz_or_404(quiz_id)
+    previous = quiz.versions.first()
+    try:
+        version = quiz_services.quiz_publish(quiz=quiz)
+    except ServiceError as exc:
+        messages.error(request, error_message(exc))
+        return redirect("pages:instructor-quiz", quiz_id=quiz.pk)
+    if previous is not None and version.pk == previous.pk:
+        messages.info(request, _("Nothing changed since version %(n)s.") % {"n": version.number})
+    else:
+        before = {q["key"] for q in previous.spec["questions"]} if previous else set()
+        after = {q["key"] for q in version.spec["questions"]}
+        messages.success(
+            request,
+            _("Version %(n)s published: %(total)s questions, %(added)s new, %(removed)s removed.")
+            % {
+                "n": version.number,
+                "total": len(after),
+                "added": len(after - before),
+                "removed": len(before - after),
+            },
+        )
+    return redirect("pages:instructor-quiz", quiz_id=quiz.pk)
+
+
+@role_required(Role.INSTRUCTOR)
+@require_POST
+def question_delete(request: HttpRequest, quiz_id: int, question_id: int) -> HttpResponse:
+    """Delete a question of the draft bank; published versions keep their frozen copy."""
+    quiz = _quiz_or_404(quiz_id)
+    question = next((q for q in quiz.questions.all() if q.pk == question_id), None)
+    if question is None:
+        raise Http404
+    quiz_services.question_delete(question=question)
+    messages.success(
+        request, _("Question deleted from the draft. Publish to let new attempts go without it.")
+    )
+    return redirect("pages:instructor-quiz", quiz_id=quiz.pk)
+
+
+@role_required(Role.INSTRUCTOR)
+@require_GET
+def quiz_attempts(request: HttpRequest, quiz_id: int) -> HttpResponse:
+    quiz = _quiz_or_404(quiz_id)
+    attempts = quiz_selectors.attempts_of_quiz(quiz=quiz)[:500]
+    return render(request, "pages/instructor/attempts.html", {"quiz": quiz, "attempts": attempts})
