@@ -60,6 +60,8 @@ def _import_quiz(*, module: Module, data: dict[str, Any], publish: bool) -> Quiz
         ),
     )
     existing = set(quiz.questions.values_list("key", flat=True))
+    # The bank files each module's questions under its theme: course title / module title.
+    theme = quiz_services.category_at(path=[module.course.title, module.title]) if data["questions"] else None
     for order, q in enumerate(data["questions"], start=1):
         if q["key"] in existing:
             continue
@@ -67,6 +69,7 @@ def _import_quiz(*, module: Module, data: dict[str, Any], publish: bool) -> Quiz
             quiz=quiz,
             data={
                 "order": order,
+                "category": theme,
                 **_pick(q, ["key", "type", "text", "text_en", "explanation", "explanation_en", "points"]),
             },
             choices=q["choices"],

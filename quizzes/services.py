@@ -348,7 +348,7 @@ def category_delete(*, category: Category) -> None:
     category.delete()
 
 
-def _category_path(*, base: Category | None, path: Sequence[str]) -> Category | None:
+def category_at(*, path: Sequence[str], base: Category | None = None) -> Category | None:
     """The category at `path` under `base` (the top when None), made where missing."""
     category = base
     for name in path:
@@ -419,7 +419,7 @@ def gift_import(*, text: str, quiz: Quiz | None = None, category: Category | Non
     for q in read.questions:
         try:
             with transaction.atomic():
-                target = _category_path(base=category, path=q.category) if q.category else category
+                target = category_at(base=category, path=q.category) if q.category else category
                 key = q.key or ""
                 if key and key in taken:
                     raise ServiceError(f"Another question here has the key '{key}'.", code="key_taken")

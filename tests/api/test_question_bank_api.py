@@ -284,3 +284,27 @@ def test_a_slot_draws_by_tag(instructor_client, course, learner):
     attempt = client_for(learner).post(f"/api/v1/quizzes/{quiz.pk}/attempts/").json()
     tagged = set(Question.objects.filter(tags__name="humanis").values_list("pk", flat=True))
     assert len({q["id"] for q in attempt["questions"]} & tagged) == 1
+
+
+def test_the_category_list_and_the_export_take_the_same_few_queries_however_big_the_bank(
+    instructor_client, django_assert_max_num_queries
+):
+    from quizzes import gift
+
+    text = gift.write(
+        [
+            {**q, "key": "", "name": f"{q['name']}-{n}", "category": (f"Tema {n % 4}", q["type"])}
+            for n in range(3)
+            for q in EVERY_TYPE
+        ]
+    )
+    assert (
+        instructor_client.post("/api/v1/authoring/gift/import/", {"text": text}, format="json").status_code
+        == 201
+    )
+    top = Category.objects.get(name="Tema 0", parent=None)
+    with django_assert_max_num_queries(8):
+        assert instructor_client.get("/api/v1/authoring/categories/").status_code == 200
+    with django_assert_max_num_queries(10):
+        response = instructor_client.get(f"/api/v1/authoring/gift/export/?category={top.pk}")
+    assert response.status_code == 200 and response.content.decode().count("\n::") == len(EVERY_TYPE)
