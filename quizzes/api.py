@@ -231,13 +231,16 @@ class AcceptedAnswerSerializer(serializers.Serializer):
 class PairSerializer(serializers.Serializer):
     prompt = serializers.CharField(allow_blank=True, max_length=1000, help_text="Empty: an extra answer.")
     answer = serializers.CharField(max_length=500)
-    prompt_id = serializers.IntegerField(required=False, min_value=1, help_text="Kept from an earlier read.")
-    answer_id = serializers.IntegerField(required=False, min_value=1, help_text="Kept from an earlier read.")
+    # Given by the service, never by the author: an id chosen in order would tell learners the key.
+    prompt_id = serializers.IntegerField(read_only=True)
+    answer_id = serializers.IntegerField(read_only=True)
 
 
 @extend_schema_serializer(component_name="OrderingItem")
 class ItemSerializer(serializers.Serializer):
-    id = serializers.IntegerField(required=False, min_value=1, help_text="Kept from an earlier read.")
+    id = serializers.IntegerField(
+        read_only=True, help_text="Given by the service (random: it tells nothing)."
+    )
     text = serializers.CharField(max_length=1000)
 
 

@@ -5,6 +5,8 @@ from decimal import Decimal
 
 import pytest
 
+from events import types
+from events.models import Event
 from quizzes import services
 from quizzes.models import Attempt, Question, Quiz, Response
 from tests.conftest import client_for
@@ -173,6 +175,10 @@ def test_an_essay_leaves_the_attempt_needing_review_with_its_rubric_frozen(autho
     services.attempt_grade(attempt_id=attempt["id"])
     graded = Attempt.objects.get(pk=attempt["id"])
     assert graded.status == Attempt.Status.NEEDS_REVIEW and graded.passed is None
+    # Nothing is announced (no certificate may follow) until an instructor has graded it.
+    assert not Event.objects.filter(type=types.ATTEMPT_GRADED).exists()
+    services.attempt_grade(attempt_id=attempt["id"])  # a redelivered message changes nothing
+    assert Attempt.objects.get(pk=attempt["id"]).status == Attempt.Status.NEEDS_REVIEW
     spec = next(q for q in graded.version.spec["questions"] if q["id"] == essay.pk)
     assert spec["rubric"] == ESSAY["rubric"]
     assert learner_client.get(f"/api/v1/attempts/{attempt['id']}/").json()["status"] == "needs_review"
@@ -312,3 +318,25 @@ def test_weighted_choices_set_is_correct_and_grade_by_weight(course, instructor)
 
 def test_the_learner_never_reads_an_author_only_question_endpoint(learner):
     assert client_for(learner).get("/api/v1/authoring/questions/").status_code == 403
+
+
+def test_ids_an_author_sends_for_items_and_pairs_are_not_kept(course, instructor):
+    # Ids in the right order would tell the learner the key: the service gives its own.
+    quiz = Quiz.objects.filter(module__course=course).order_by("id")[0]
+    client = client_for(instructor)
+    response = client.post(
+        "/api/v1/authoring/questions/",
+        {
+            "quiz": quiz.pk,
+            "key": "urut",
+            "type": "ordering",
+            "text": "?",
+            "items": [{"id": 1, "text": "a"}, {"id": 2, "text": "b"}, {"id": 3, "text": "c"}],
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    ids = [i["id"] for i in response.json()["items"]]
+    assert ids != [1, 2, 3] and len(set(ids)) == 3
+    kept = client.patch(f"/api/v1/authoring/questions/{response.json()['id']}/", {"points": 2}, format="json")
+    assert [i["id"] for i in kept.json()["items"]] == ids  # an edit of something else keeps them

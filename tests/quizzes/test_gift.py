@@ -111,6 +111,42 @@ def test_moodle_numerical_several_answers():
     ]
 
 
+def test_moodle_numerical_as_moodle_exports_it():
+    q = one(
+        "// question: 666  name: Q5\n"
+        "::Q5::What is a number from 1 to 5?{#\n\t=%100%3:2#\n\t~#Completely wrong\n}\n"
+    )
+    assert q.content["answers"] == [{"value": "3", "tolerance": "2", "weight": 100, "feedback": ""}]
+    assert q.general_feedback == "Completely wrong"
+
+
+def test_moodle_shortanswer_with_a_catch_all():
+    q = one(
+        "// question: 666  name: Shortanswer\n::Shortanswer::Which is the best animal?{\n"
+        "    =Frog#Good!\n    =%50%Cat#What is it with Moodlers and cats?\n    =%0%*#Completely wrong\n}"
+    )
+    assert q.content["answers"] == [
+        {"text": "Frog", "weight": 100, "feedback": "Good!"},
+        {"text": "Cat", "weight": 50, "feedback": "What is it with Moodlers and cats?"},
+        {"text": "*", "weight": 0, "feedback": "Completely wrong"},
+    ]
+
+
+def test_moodle_match_as_moodle_exports_it():
+    q = one(
+        "// question: 666  name: Moodle activities\n"
+        "::Moodle activities::[html]Match the <b>activity</b> to the description.{\n"
+        '\t=<div class\\="frog">An activity supporting asynchronous discussions.</div> -> Forum\n'
+        "\t=[moodle]A teacher asks a question and specifies a choice of multiple responses. -> Choice\n"
+        "\t= -> Chat\n}\n"
+    )
+    assert q.content["pairs"][0] == {
+        "prompt": '<div class="frog">An activity supporting asynchronous discussions.</div>',
+        "answer": "Forum",
+    }
+    assert q.content["pairs"][2] == {"prompt": "", "answer": "Chat"}
+
+
 def test_moodle_numerical_range():
     q = one("::T6b::What is a number from 1 to 5? {#1..5}")
     assert q.content["answers"] == [{"value": "3", "tolerance": "2", "weight": 100, "feedback": ""}]
