@@ -420,7 +420,7 @@ def gift_import(*, text: str, quiz: Quiz | None = None, category: Category | Non
         try:
             with transaction.atomic():
                 target = category_at(base=category, path=q.category) if q.category else category
-                key = q.key or ""
+                key = slugify(q.key)[:100]  # Moodle's idnumber may be any text
                 if key and key in taken:
                     raise ServiceError(f"Another question here has the key '{key}'.", code="key_taken")
                 key = key or _unique_key(q.name, taken)

@@ -308,3 +308,16 @@ def test_the_category_list_and_the_export_take_the_same_few_queries_however_big_
     with django_assert_max_num_queries(10):
         response = instructor_client.get(f"/api/v1/authoring/gift/export/?category={top.pk}")
     assert response.status_code == 200 and response.content.decode().count("\n::") == len(EVERY_TYPE)
+
+
+def test_a_moodle_idnumber_becomes_the_key_and_tags_are_kept(instructor_client, course):
+    quiz = _quiz(course)
+    text = "// [id:Soal 5 (SPKT)] [tag:humanis] [tag:3S]\n::a::A? {T}\n\n::b::B? {F}\n"
+    response = instructor_client.post(
+        "/api/v1/authoring/gift/import/", {"text": text, "quiz": quiz.pk}, format="json"
+    )
+    assert response.status_code == 201, response.json()
+    question = Question.objects.get(pk=response.json()["questions"][0]["id"])
+    assert question.key == "soal-5-spkt"
+    assert sorted(question.tags.values_list("name", flat=True)) == ["3S", "humanis"]
+    assert Question.objects.get(pk=response.json()["questions"][1]["id"]).key == "b"

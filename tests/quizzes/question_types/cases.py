@@ -187,7 +187,7 @@ def numeric_full_marks(question: dict[str, Any]) -> Decimal:
 def matching_question(draw: st.DrawFn) -> dict[str, Any]:
     n = draw(st.integers(2, 5))
     extra = draw(st.integers(0, 2))
-    prompts = draw(st.lists(TEXTS, min_size=n, max_size=n, unique=True))
+    prompts = draw(st.lists(TEXTS, min_size=n, max_size=n, unique_by=str.strip))
     answers = draw(st.lists(TEXTS, min_size=n + extra, max_size=n + extra))
     prompt_ids = draw(st.lists(st.integers(1000, 1999), min_size=n, max_size=n, unique=True))
     answer_ids = draw(st.lists(st.integers(2000, 2999), min_size=n + extra, max_size=n + extra, unique=True))
