@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from quizzes.models import Attempt, Choice, Question, Quiz
+from quizzes.models import Attempt, Category, Choice, Question, Quiz, QuizSlot, Tag
 
 
 class ChoiceInline(admin.TabularInline):
@@ -15,8 +15,24 @@ class QuizAdmin(admin.ModelAdmin):
 
 @admin.register(Question)
 class QuestionAdmin(admin.ModelAdmin):
-    list_display = ["key", "quiz", "type", "points"]
+    list_display = ["key", "name", "quiz", "category", "type", "points"]
+    list_filter = ["type"]
     inlines = [ChoiceInline]
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "parent"]
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ["name"]
+
+
+@admin.register(QuizSlot)
+class QuizSlotAdmin(admin.ModelAdmin):
+    list_display = ["quiz", "count", "category", "tag", "include_subcategories"]
 
 
 @admin.register(Attempt)

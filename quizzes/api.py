@@ -2,11 +2,14 @@
 
 from typing import Any
 
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema, extend_schema_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -16,22 +19,52 @@ from core.errors import NotAllowed
 from courses.models import Module
 from people.permissions import IsInstructor
 from people.selectors import person_for_user
-from quizzes import question_types, selectors, services
-from quizzes.models import Attempt, Question, Quiz
+from quizzes import gift, question_types, selectors, services
+from quizzes.models import Attempt, Category, Question, Quiz, QuizSlot, TextFormat
+
+ANSWER_KEYS = ("choices", "text", "value", "pairs", "order")
+
+
+@extend_schema_field(
+    {"oneOf": [{"type": "number"}, {"type": "string", "example": "2,5"}]},
+)
+class NumberOrTextField(serializers.CharField):
+    """A number as JSON gives it (2.5) or as a person types it ("2,5"): kept as text, read by
+    the numeric type."""
 
 
 class AnswerInputSerializer(serializers.Serializer):
     question = serializers.IntegerField(min_value=1)
     choices = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, max_length=50
+        child=serializers.IntegerField(min_value=1), required=False, max_length=50, help_text="Choice types."
     )
-    text = serializers.CharField(required=False, allow_blank=True, max_length=5000)
-    value = serializers.DecimalField(required=False, max_digits=12, decimal_places=4)
+    text = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=20_000,
+        trim_whitespace=False,
+        help_text="Short answer, essay.",
+    )
+    value = NumberOrTextField(required=False, max_length=40, help_text='Numeric: 2.5 or "2,5".')
+    pairs = serializers.ListField(
+        child=serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=2, max_length=2),
+        required=False,
+        max_length=100,
+        help_text="Matching: [[prompt_id, answer_id], ...].",
+    )
+    order = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        max_length=100,
+        help_text="Ordering: every item id, in the learner's order.",
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        given = [k for k in ("choices", "text", "value") if k in attrs]
+        given = [k for k in ANSWER_KEYS if k in attrs]
         if len(given) != 1:
-            raise serializers.ValidationError("Give exactly one of `choices`, `text` or `value`.")
+            raise serializers.ValidationError(
+                "Give exactly one of `choices`, `text`, `value`, `pairs` or `order`."
+            )
         return attrs
 
 
@@ -50,6 +83,8 @@ def _answers(request: Request, *, required: bool) -> list[services.Answer]:
             choices=tuple(a["choices"]) if "choices" in a else None,
             text=a.get("text"),
             value=a.get("value"),
+            pairs=tuple((p[0], p[1]) for p in a["pairs"]) if "pairs" in a else None,
+            order=tuple(a["order"]) if "order" in a else None,
         )
         for a in serializer.validated_data["answers"]
     ]
@@ -86,7 +121,7 @@ class AttemptOutputSerializer(serializers.ModelSerializer):
         return selectors.attempt_questions_public(attempt=attempt)
 
     def get_answers(self, attempt: Attempt) -> list[dict[str, Any]]:
-        return [{"question": r.question_ref, "choices": r.choices} for r in attempt.responses.all()]
+        return selectors.attempt_answers(attempt=attempt)
 
     def get_feedback(self, attempt: Attempt) -> list[dict[str, Any]]:
         return selectors.attempt_feedback(attempt=attempt)
@@ -157,11 +192,22 @@ INTEGER_MAX = 2_147_483_647
 SMALLINT_MAX = 32_767
 
 
+WEIGHT = {"min_value": -100, "max_value": 100, "help_text": "A percent of the question's points."}
+
+
 @extend_schema_serializer(component_name="Choice")
 class ChoiceAuthoringInputSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=500)
     text_en = serializers.CharField(max_length=500, required=False, allow_blank=True)
     is_correct = serializers.BooleanField(default=False)
+    weight = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=-100,
+        max_value=100,
+        help_text="A percent of the question's points; when given, it decides `is_correct`.",
+    )
+    feedback = serializers.CharField(required=False, allow_blank=True, max_length=5000)
 
 
 @extend_schema_serializer(component_name="Choice")
@@ -170,28 +216,96 @@ class ChoiceAuthoringOutputSerializer(serializers.Serializer):
     text = serializers.CharField()
     text_en = serializers.CharField()
     is_correct = serializers.BooleanField()
+    weight = serializers.IntegerField(allow_null=True)
+    feedback = serializers.CharField()
+
+
+@extend_schema_serializer(component_name="AcceptedAnswer")
+class AcceptedAnswerSerializer(serializers.Serializer):
+    """An accepted answer: `text` (short answer; `*` is any text) or `value` and `tolerance`
+    (numeric; a range min..max is its midpoint and half-width), with a weight."""
+
+    text = serializers.CharField(required=False, max_length=500)
+    value = NumberOrTextField(required=False, max_length=40)
+    tolerance = NumberOrTextField(required=False, max_length=40)
+    weight = serializers.IntegerField(required=False, default=100, **WEIGHT)  # type: ignore[arg-type]
+    feedback = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+
+
+@extend_schema_serializer(component_name="MatchingPair")
+class PairSerializer(serializers.Serializer):
+    prompt = serializers.CharField(allow_blank=True, max_length=1000, help_text="Empty: an extra answer.")
+    answer = serializers.CharField(max_length=500)
+    # Given by the service, never by the author: an id chosen in order would tell learners the key.
+    prompt_id = serializers.IntegerField(read_only=True)
+    answer_id = serializers.IntegerField(read_only=True)
+
+
+@extend_schema_serializer(component_name="OrderingItem")
+class ItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField(
+        read_only=True, help_text="Given by the service (random: it tells nothing)."
+    )
+    text = serializers.CharField(max_length=1000)
+
+
+@extend_schema_serializer(component_name="RubricCriterion")
+class CriterionSerializer(serializers.Serializer):
+    criterion = serializers.CharField(max_length=500)
+    points = serializers.IntegerField(min_value=1, max_value=1000)
+
+
+# The type's own keys (Question.content), by name: what each of them is.
+CONTENT_FIELDS: dict[str, Any] = {
+    "answers": lambda **kw: AcceptedAnswerSerializer(many=True, max_length=50, **kw),  # type: ignore[call-arg]
+    "case_sensitive": lambda **kw: serializers.BooleanField(**kw),
+    "scoring": lambda **kw: serializers.ChoiceField(
+        choices=["partial", "all_or_nothing", "subsequence", "position"],
+        help_text="multiple: partial (default) or all_or_nothing; "
+        "ordering: subsequence (default) or position.",
+        **kw,
+    ),
+    "pairs": lambda **kw: PairSerializer(many=True, max_length=50, **kw),  # type: ignore[call-arg]
+    "items": lambda **kw: ItemSerializer(many=True, max_length=50, **kw),  # type: ignore[call-arg]
+    "rubric": lambda **kw: CriterionSerializer(many=True, max_length=50, **kw),  # type: ignore[call-arg]
+}
 
 
 @extend_schema_serializer(component_name="Question")
 class QuestionAuthoringOutputSerializer(serializers.ModelSerializer):
-    """A question with its key; what instructors read, never learners."""
+    """A question with its key; what instructors read, never learners. Besides the common
+    fields, each type has its own: `choices` (choice types), `answers` (short answer, numeric),
+    `pairs` (matching), `items` (ordering), `rubric` (essay)."""
 
     choices = ChoiceAuthoringOutputSerializer(many=True)
+    tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)  # type: ignore[var-annotated]
+    answers = CONTENT_FIELDS["answers"](source="content.answers", required=False)
+    case_sensitive = CONTENT_FIELDS["case_sensitive"](source="content.case_sensitive", required=False)
+    scoring = CONTENT_FIELDS["scoring"](source="content.scoring", required=False)
+    pairs = CONTENT_FIELDS["pairs"](source="content.pairs", required=False)
+    items = CONTENT_FIELDS["items"](source="content.items", required=False)
+    rubric = CONTENT_FIELDS["rubric"](source="content.rubric", required=False)
 
     class Meta:
         model = Question
         fields = [
             "id",
             "quiz",
+            "category",
+            "tags",
             "key",
             "order",
             "type",
+            "name",
             "text",
+            "text_format",
             "text_en",
+            "general_feedback",
             "explanation",
             "explanation_en",
             "points",
             "choices",
+            *CONTENT_FIELDS,
         ]
 
 
@@ -256,7 +370,7 @@ class QuizAuthoringViewSet(ServiceWriteViewSet):
     @extend_schema(responses=QuestionAuthoringOutputSerializer(many=True))
     @action(detail=True, methods=["get"])
     def questions(self, request: Request, pk: str) -> Response:
-        questions = self.get_object().questions.prefetch_related("choices")
+        questions = self.get_object().questions.prefetch_related("choices", "tags")
         return Response(QuestionAuthoringOutputSerializer(questions, many=True).data)
 
     @extend_schema(request=None, responses=QuizPublishOutputSerializer)
@@ -269,7 +383,17 @@ class QuizAuthoringViewSet(ServiceWriteViewSet):
 class QuestionAuthoringViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     @extend_schema_serializer(component_name="Question")
     class QuestionAuthoringInputSerializer(serializers.Serializer):
-        quiz = serializers.PrimaryKeyRelatedField(queryset=Quiz.objects.all())
+        quiz = serializers.PrimaryKeyRelatedField(
+            queryset=Quiz.objects.all(),
+            allow_null=True,
+            help_text="The quiz of which it is a fixed question; null: a question of the bank only.",
+        )
+        category = serializers.PrimaryKeyRelatedField(
+            queryset=Category.objects.all(), allow_null=True, required=False
+        )
+        tags = serializers.ListField(
+            child=serializers.CharField(max_length=100), required=False, max_length=20, help_text="Tag names."
+        )
         key = serializers.SlugField(max_length=100, help_text="Stable identifier within the quiz")
         order = serializers.IntegerField(min_value=0, max_value=INTEGER_MAX, required=False)
         type = serializers.ChoiceField(choices=question_types.choices())
@@ -278,18 +402,34 @@ class QuestionAuthoringViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         explanation = serializers.CharField(required=False, allow_blank=True)
         explanation_en = serializers.CharField(required=False, allow_blank=True)
         points = serializers.IntegerField(min_value=1, max_value=SMALLINT_MAX, required=False)
+        name = serializers.CharField(required=False, allow_blank=True, max_length=255)
+        text_format = serializers.ChoiceField(choices=TextFormat.choices, required=False)
+        general_feedback = serializers.CharField(required=False, allow_blank=True)
         choices = ChoiceAuthoringInputSerializer(
             many=True,
-            min_length=2,  # type: ignore[call-arg]
-            max_length=10,
-            help_text="All of the question's choices; they replace the old ones. A PATCH "
+            required=False,
+            max_length=10,  # type: ignore[call-arg]
+            help_text="Choice types: all of the question's choices; they replace the old ones. A PATCH "
             "without choices keeps them.",
         )
+        answers = CONTENT_FIELDS["answers"](required=False)
+        case_sensitive = CONTENT_FIELDS["case_sensitive"](required=False)
+        scoring = CONTENT_FIELDS["scoring"](required=False)
+        pairs = CONTENT_FIELDS["pairs"](required=False)
+        items = CONTENT_FIELDS["items"](required=False)
+        rubric = CONTENT_FIELDS["rubric"](required=False)
+
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            # A whole question (POST, PUT) of a choice type names its choices; a PATCH may keep them.
+            takes_choices = not self.partial and question_types.get(attrs["type"]).answer_key == "choices"
+            if takes_choices and "choices" not in attrs:
+                raise serializers.ValidationError({"choices": ["A question of this type has choices."]})
+            return attrs
 
     permission_classes = [IsInstructor]
     serializer_class = QuestionAuthoringOutputSerializer
-    queryset = Question.objects.prefetch_related("choices").order_by("quiz", "order", "id")
-    filterset_fields = ["quiz", "type"]
+    queryset = Question.objects.prefetch_related("choices", "tags").order_by("quiz", "order", "id")
+    filterset_fields = ["quiz", "type", "category"]
 
     @extend_schema(
         request=QuestionAuthoringInputSerializer, responses={201: QuestionAuthoringOutputSerializer}
@@ -297,7 +437,9 @@ class QuestionAuthoringViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def create(self, request: Request) -> Response:
         serializer = self.QuestionAuthoringInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        question = services.question_create(**serializer.validated_data)
+        data = serializer.validated_data
+        content = {k: data.pop(k) for k in CONTENT_FIELDS if k in data}
+        question = services.question_create(**data, content=content)
         return Response(self._out(question), status=status.HTTP_201_CREATED)
 
     @extend_schema(request=QuestionAuthoringInputSerializer, responses=QuestionAuthoringOutputSerializer)
@@ -307,7 +449,11 @@ class QuestionAuthoringViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         choices = data.pop("choices", None)
-        question = services.question_update(question=question, data=data, choices=choices)
+        content = {k: data.pop(k) for k in CONTENT_FIELDS if k in data}
+        tags = data.pop("tags", None)
+        question = services.question_update(
+            question=question, data=data, choices=choices, content=content, tags=tags
+        )
         return Response(self._out(question))
 
     @extend_schema(request=QuestionAuthoringInputSerializer, responses=QuestionAuthoringOutputSerializer)
@@ -321,3 +467,250 @@ class QuestionAuthoringViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def _out(self, question: Question) -> dict[str, Any]:
         # Read again: the choices were replaced, so what was prefetched is gone.
         return QuestionAuthoringOutputSerializer(self.get_queryset().get(pk=question.pk)).data
+
+
+# --- The question bank ---
+
+
+class CategoryViewSet(viewsets.ModelViewSet):
+    """The question bank's category tree (as GIFT's `$CATEGORY:` paths)."""
+
+    @extend_schema_serializer(component_name="Category")
+    class CategoryInputSerializer(serializers.Serializer):
+        name = serializers.CharField(max_length=200)
+        parent = serializers.PrimaryKeyRelatedField(  # type: ignore[assignment]
+            queryset=Category.objects.all(), allow_null=True, required=False
+        )
+
+    @extend_schema_serializer(component_name="Category")
+    class CategoryOutputSerializer(serializers.ModelSerializer):
+        path = serializers.SerializerMethodField(help_text="Names from the top, joined by '/'.")
+        question_count = serializers.IntegerField(read_only=True)
+
+        class Meta:
+            model = Category
+            fields = ["id", "name", "parent", "path", "question_count"]
+
+        def get_path(self, category: Category) -> str:
+            return "/".join(self.context["paths"][category.pk])
+
+    permission_classes = [IsInstructor]
+    serializer_class = CategoryOutputSerializer
+    filterset_fields = ["parent"]
+
+    def get_queryset(self) -> Any:
+        return selectors.categories_with_counts()
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "paths": selectors.category_paths()}
+
+    def _out(self, category: Category, code: int = status.HTTP_200_OK) -> Response:
+        category = self.get_queryset().get(pk=category.pk)
+        return Response(
+            self.CategoryOutputSerializer(category, context=self.get_serializer_context()).data, status=code
+        )
+
+    @extend_schema(request=CategoryInputSerializer, responses={201: CategoryOutputSerializer})
+    def create(self, request: Request) -> Response:
+        serializer = self.CategoryInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        category = services.category_save(name=data["name"], parent=data.get("parent"))
+        return self._out(category, status.HTTP_201_CREATED)
+
+    @extend_schema(request=CategoryInputSerializer, responses=CategoryOutputSerializer)
+    def update(self, request: Request, pk: str, partial: bool = False) -> Response:
+        category = self.get_object()
+        serializer = self.CategoryInputSerializer(data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        category = services.category_save(
+            name=data.get("name", category.name),
+            parent=data.get("parent", category.parent),
+            category=category,
+        )
+        return self._out(category)
+
+    @extend_schema(request=CategoryInputSerializer, responses=CategoryOutputSerializer)
+    def partial_update(self, request: Request, pk: str) -> Response:
+        return self.update(request, pk, partial=True)
+
+    def destroy(self, request: Request, pk: str) -> Response:
+        services.category_delete(category=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SlotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """A quiz's random slots: N questions drawn for each attempt from a category or a tag."""
+
+    @extend_schema_serializer(component_name="QuizSlot")
+    class SlotInputSerializer(serializers.Serializer):
+        quiz = serializers.PrimaryKeyRelatedField(queryset=Quiz.objects.all())
+        category = serializers.PrimaryKeyRelatedField(
+            queryset=Category.objects.all(), allow_null=True, required=False
+        )
+        tag = serializers.CharField(max_length=100, required=False, allow_blank=True)
+        count = serializers.IntegerField(min_value=1, max_value=SMALLINT_MAX)
+        include_subcategories = serializers.BooleanField(default=True)
+        order = serializers.IntegerField(min_value=0, max_value=INTEGER_MAX, required=False)
+
+    @extend_schema_serializer(component_name="QuizSlot")
+    class SlotOutputSerializer(serializers.ModelSerializer):
+        tag = serializers.SlugRelatedField(slug_field="name", read_only=True)  # type: ignore[var-annotated]
+
+        class Meta:
+            model = QuizSlot
+            fields = ["id", "quiz", "order", "category", "tag", "count", "include_subcategories"]
+
+    permission_classes = [IsInstructor]
+    serializer_class = SlotOutputSerializer
+    queryset = QuizSlot.objects.select_related("tag").order_by("quiz", "order", "id")
+    filterset_fields = ["quiz"]
+
+    @extend_schema(request=SlotInputSerializer, responses={201: SlotOutputSerializer})
+    def create(self, request: Request) -> Response:
+        serializer = self.SlotInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        slot = services.slot_save(**serializer.validated_data)
+        return Response(self.SlotOutputSerializer(slot).data, status=status.HTTP_201_CREATED)
+
+    def destroy(self, request: Request, pk: str) -> Response:
+        services.slot_delete(slot=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+GIFT_MAX_BYTES = 2 * 1024 * 1024
+
+
+class GiftErrorSerializer(serializers.Serializer):
+    line = serializers.IntegerField()
+    message = serializers.CharField()
+
+
+class GiftImportApi(APIView):
+    """Import Moodle GIFT: all or nothing."""
+
+    class GiftImportInputSerializer(serializers.Serializer):
+        text = serializers.CharField(required=False, trim_whitespace=False, max_length=GIFT_MAX_BYTES)
+        file = serializers.FileField(required=False, help_text="The GIFT file (UTF-8), instead of `text`.")
+        quiz = serializers.PrimaryKeyRelatedField(
+            queryset=Quiz.objects.all(),
+            required=False,
+            allow_null=True,
+            help_text="Import as its fixed questions.",
+        )
+        category = serializers.PrimaryKeyRelatedField(
+            queryset=Category.objects.all(),
+            required=False,
+            allow_null=True,
+            help_text="Where `$CATEGORY:` paths start (the top by default).",
+        )
+
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            if ("text" in attrs) == ("file" in attrs):
+                raise serializers.ValidationError("Give the GIFT as `text` or as a `file`, one of them.")
+            if "file" in attrs:
+                upload = attrs.pop("file")
+                if upload.size > GIFT_MAX_BYTES:
+                    raise serializers.ValidationError({"file": ["The file is larger than 2 MB."]})
+                try:
+                    attrs["text"] = upload.read().decode("utf-8-sig")
+                except UnicodeDecodeError:
+                    raise serializers.ValidationError({"file": ["The file is not UTF-8 text."]}) from None
+            return attrs
+
+    class GiftImportOutputSerializer(serializers.Serializer):
+        class ImportedSerializer(serializers.Serializer):
+            id = serializers.IntegerField()
+            type = serializers.CharField()
+            name = serializers.CharField()
+            category = serializers.IntegerField(allow_null=True)
+
+        class PerCategorySerializer(serializers.Serializer):
+            category = serializers.IntegerField(allow_null=True)
+            path = serializers.CharField()
+            created = serializers.IntegerField()
+
+        created = serializers.IntegerField()
+        questions = ImportedSerializer(many=True)
+        categories = PerCategorySerializer(many=True, help_text="Questions created per category.")
+        notes = GiftErrorSerializer(many=True, help_text="What was read but not imported (descriptions).")
+
+    class GiftErrorsSerializer(serializers.Serializer):
+        errors = GiftErrorSerializer(many=True)  # type: ignore[assignment]
+
+    permission_classes = [IsInstructor]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    @extend_schema(
+        request={
+            "application/json": GiftImportInputSerializer,
+            "multipart/form-data": GiftImportInputSerializer,
+        },
+        responses={201: GiftImportOutputSerializer, 400: GiftErrorsSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        serializer = self.GiftImportInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            result = services.gift_import(
+                text=data["text"], quiz=data.get("quiz"), category=data.get("category")
+            )
+        except gift.GiftErrors as exc:
+            return Response(
+                {"errors": [{"line": e.line, "message": e.message} for e in exc.errors]},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        paths = selectors.category_paths()
+        return Response(
+            {
+                "created": len(result.questions),
+                "questions": [
+                    {"id": q.pk, "type": q.type, "name": q.name, "category": q.category_id}
+                    for q in result.questions
+                ],
+                "categories": [
+                    {
+                        "category": c.pk if c else None,
+                        "path": "/".join(paths[c.pk]) if c else "",
+                        "created": n,
+                    }
+                    for c, n in result.per_category
+                ],
+                "notes": [{"line": n.line, "message": n.message} for n in result.notes],
+            },
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class GiftExportApi(APIView):
+    """The questions of a quiz or of a category (with its subcategories) as Moodle GIFT."""
+
+    class GiftExportQuerySerializer(serializers.Serializer):
+        quiz = serializers.PrimaryKeyRelatedField(queryset=Quiz.objects.all(), required=False)
+        category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all(), required=False)
+
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            if ("quiz" in attrs) == ("category" in attrs):
+                raise serializers.ValidationError("Give `quiz` or `category`, one of them.")
+            return attrs
+
+    permission_classes = [IsInstructor]
+
+    @extend_schema(
+        parameters=[GiftExportQuerySerializer],
+        responses={(200, "text/plain"): OpenApiTypes.STR},
+    )
+    def get(self, request: Request) -> HttpResponse:
+        serializer = self.GiftExportQuerySerializer(data=request.query_params)
+        serializer.is_valid(raise_exception=True)
+        text = gift.write(selectors.questions_for_gift(**serializer.validated_data))
+        response = HttpResponse(text, content_type="text/plain; charset=utf-8")
+        name = (
+            "quiz-{}".format(serializer.validated_data["quiz"].pk)
+            if "quiz" in serializer.validated_data
+            else ("category-{}".format(serializer.validated_data["category"].pk))
+        )
+        response["Content-Disposition"] = f'attachment; filename="{name}.gift.txt"'
+        return response

@@ -69,11 +69,15 @@ def course_import(*, data: dict[str, Any], publish: bool = True) -> Course:
 def _import_quiz(*, module: Module, data: dict[str, Any], publish: bool) -> Quiz:
     quiz, _ = Quiz.objects.get_or_create(module=module, slug=data["slug"], defaults=_pick(data, QUIZ_FIELDS))
     existing = set(quiz.questions.values_list("key", flat=True))
+    # The bank files each module's questions under its theme: course title / module title.
+    theme = quiz_services.category_at(path=[module.course.title, module.title]) if data["questions"] else None
     for order, q in enumerate(data["questions"], start=1):
         if q["key"] in existing:
             continue
         quiz_services.question_save(
-            quiz=quiz, data={"order": order, **_pick(q, QUESTION_FIELDS)}, choices=q["choices"]
+            quiz=quiz,
+            data={"order": order, "category": theme, **_pick(q, QUESTION_FIELDS)},
+            choices=q["choices"],
         )
     if publish and not quiz.versions.exists():
         quiz_services.quiz_publish(quiz=quiz)

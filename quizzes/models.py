@@ -34,16 +34,70 @@ class Quiz(models.Model):
         return self.title
 
 
-class Question(models.Model):
-    """The draft question bank an instructor edits; attempts use a published QuizVersion."""
+class Category(models.Model):
+    """A category of the question bank: a tree, as Moodle's (and GIFT's `$CATEGORY:`)."""
 
-    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="questions")
+    name = models.CharField(max_length=200)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name_plural = "categories"
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "name"], name="category_name_unique_in_parent"),
+            models.UniqueConstraint(
+                fields=["name"], condition=Q(parent__isnull=True), name="category_name_unique_at_top"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TextFormat(models.TextChoices):
+    PLAIN = "plain", "Plain text"
+    MARKDOWN = "markdown", "Markdown"
+    HTML = "html", "HTML"
+    MOODLE = "moodle", "Moodle auto-format"
+
+
+class Question(models.Model):
+    """The draft question bank an instructor edits; attempts use a published QuizVersion. A
+    question of a quiz is one of its fixed questions; a question of no quiz lives only in the
+    bank, for the random slots of any quiz (QuizSlot)."""
+
+    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="questions", null=True, blank=True)
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, null=True, blank=True, related_name="questions"
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="questions")
     key = models.SlugField(max_length=100, help_text="Stable identifier within the quiz")
     order = models.PositiveIntegerField(default=0)
     # The registry's types, in its order (quizzes.question_types): registering one changes these
     # choices, which Django records as a migration that runs no SQL.
     type = models.CharField(max_length=12, choices=question_types.choices())
+    name = models.CharField(
+        max_length=255, blank=True, help_text="A short name authors know it by (GIFT's ::name::)"
+    )
     text = models.TextField()
+    text_format = models.CharField(max_length=8, choices=TextFormat.choices, default=TextFormat.PLAIN)
+    general_feedback = models.TextField(blank=True)
+    # The type's own key and options (accepted answers, pairs, items, rubric, scoring), in the
+    # shape its registry module keeps (`QuestionType.prepare`); the choice types keep their
+    # choices as rows.
+    content = models.JSONField(default=dict, blank=True)
     text_en = models.TextField(blank=True)
     explanation = models.TextField(blank=True)
     explanation_en = models.TextField(blank=True)
@@ -66,12 +120,47 @@ class Choice(models.Model):
     text = models.CharField(max_length=500)
     text_en = models.CharField(max_length=500, blank=True)
     is_correct = models.BooleanField(default=False)
+    # A percent of the question's points (-100..100); none: `is_correct` alone says.
+    weight = models.SmallIntegerField(null=True, blank=True)
+    feedback = models.TextField(blank=True)
 
     class Meta:
         ordering = ["question", "order", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(weight__isnull=True) | Q(weight__gte=-100, weight__lte=100),
+                name="choice_weight_percent",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.text
+
+
+class QuizSlot(models.Model):
+    """N questions drawn at random for each attempt from a category (with its subcategories)
+    or a tag of the bank, besides the quiz's fixed questions."""
+
+    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="slots")
+    order = models.PositiveIntegerField(default=0)
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, null=True, blank=True, related_name="slots"
+    )
+    tag = models.ForeignKey(Tag, on_delete=models.PROTECT, null=True, blank=True, related_name="slots")
+    count = models.PositiveSmallIntegerField(default=1)
+    include_subcategories = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["quiz", "order", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(category__isnull=False) | Q(tag__isnull=False), name="slot_draws_from_somewhere"
+            ),
+            models.CheckConstraint(condition=Q(count__gte=1), name="slot_count_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.count} random of {self.category or self.tag}"
 
 
 class QuizVersion(models.Model):
@@ -145,6 +234,8 @@ class Response(models.Model):
     choices = models.JSONField(default=list)
     text = models.TextField(blank=True)
     value = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
+    # Structured answers: matching `[[prompt_id, answer_id]]`, ordering `[item_id, ...]`.
+    data = models.JSONField(null=True, blank=True)
     saved_at = models.DateTimeField()
     score = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
     correct = models.BooleanField(null=True, blank=True)

@@ -2,13 +2,13 @@
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
 from courses.models import Course, Enrolment
 from courses.selectors import enrolment_is_current
 from people.models import Person
 from quizzes import question_types
-from quizzes.models import Attempt, Quiz
+from quizzes.models import Attempt, Category, Question, Quiz
 
 
 def quizzes_of_course(*, course: Course) -> QuerySet[Quiz]:
@@ -50,6 +50,7 @@ def attempt_questions_public(*, attempt: Attempt) -> list[dict[str, Any]]:
                 "id": q["id"],
                 "type": q["type"],
                 "text": q["text"],
+                "text_format": q.get("text_format", "plain"),
                 "text_en": q["text_en"],
                 "points": q["points"],
                 **question_types.get(q["type"]).public(q, item),
@@ -70,11 +71,28 @@ def _keys_cannot_help(attempt: Attempt) -> bool:
     return tried >= attempt.quiz.max_attempts
 
 
+def attempt_answers(*, attempt: Attempt) -> list[dict[str, Any]]:
+    """The attempt's saved answers, each under the key its question's type reads."""
+    types = {q["id"]: question_types.get(q["type"]) for q in attempt.version.spec["questions"]}
+    answers = []
+    for r in attempt.responses.all():
+        question_type = types[r.question_ref]
+        stored = getattr(r, question_type.stored_in)
+        answer: dict[str, Any] = {"question": r.question_ref, "choices": r.choices}
+        if question_type.answer_key != "choices":
+            answer[question_type.answer_key] = str(stored) if question_type.stored_in == "value" else stored
+        answers.append(answer)
+    return answers
+
+
 def attempt_feedback(*, attempt: Attempt) -> list[dict[str, Any]]:
     """Per-question results, as much as the quiz's review policy shows. Even under the `full`
     policy the keys are shown only once the learner cannot use them: see `_keys_cannot_help`."""
     review = attempt.quiz.review
-    if attempt.status != Attempt.Status.GRADED or review == Quiz.Review.NONE:
+    if (
+        attempt.status not in (Attempt.Status.GRADED, Attempt.Status.NEEDS_REVIEW)
+        or review == Quiz.Review.NONE
+    ):
         return []
     reveal_keys = review == Quiz.Review.FULL and _keys_cannot_help(attempt)
     spec = {q["id"]: q for q in attempt.version.spec["questions"]}
@@ -92,6 +110,8 @@ def attempt_feedback(*, attempt: Attempt) -> list[dict[str, Any]]:
             row.update(question_types.get(q["type"]).review(q))
             row["explanation"] = q["explanation"]
             row["explanation_en"] = q["explanation_en"]
+            if q.get("general_feedback"):
+                row["general_feedback"] = q["general_feedback"]
         feedback.append(row)
     return feedback
 
@@ -130,3 +150,82 @@ def quiz_for_authoring(*, quiz_id: int) -> Quiz | None:
 
 def quiz_get(*, quiz_id: int) -> Quiz | None:
     return Quiz.objects.select_related("module__course").filter(pk=quiz_id).first()
+
+
+# --- The question bank ---
+def category_parents() -> dict[int, int | None]:
+    """Every category's parent, in one query (the tree is small: a bank's themes)."""
+    return dict(Category.objects.values_list("pk", "parent_id"))
+
+
+def category_subtree(*, category_id: int) -> list[int]:
+    """The category and every category under it."""
+    children: dict[int | None, list[int]] = {}
+    for pk, parent in category_parents().items():
+        children.setdefault(parent, []).append(pk)
+    found, todo = [], [category_id]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(children.get(current, []))
+    return found
+
+
+def category_paths() -> dict[int, tuple[str, ...]]:
+    """Every category's path of names, top first."""
+    rows = {
+        pk: (name, parent) for pk, name, parent in Category.objects.values_list("pk", "name", "parent_id")
+    }
+    paths: dict[int, tuple[str, ...]] = {}
+
+    def path(pk: int) -> tuple[str, ...]:
+        if pk not in paths:
+            name, parent = rows[pk]
+            paths[pk] = (*(path(parent) if parent is not None else ()), name)
+        return paths[pk]
+
+    for pk in rows:
+        path(pk)
+    return paths
+
+
+def categories_with_counts() -> "QuerySet[Category]":
+    return Category.objects.annotate(question_count=Count("questions")).order_by("parent_id", "name", "pk")
+
+
+def questions_for_gift(*, quiz: Quiz | None = None, category: Category | None = None) -> list[dict[str, Any]]:
+    """The questions of a quiz, or of a category and its subcategories, as `gift.write` takes
+    them (keys included: instructors only)."""
+    questions = Question.objects.prefetch_related("choices", "tags").order_by("category_id", "order", "pk")
+    if quiz is not None:
+        questions = questions.filter(quiz=quiz)
+    if category is not None:
+        questions = questions.filter(category__in=category_subtree(category_id=category.pk))
+    paths = category_paths()
+    return [
+        {
+            "type": q.type,
+            "key": q.key,
+            "name": q.name or q.key,
+            "text": q.text,
+            "text_format": q.text_format,
+            "text_en": q.text_en,
+            "explanation": q.explanation,
+            "explanation_en": q.explanation_en,
+            "general_feedback": q.general_feedback,
+            "points": q.points,
+            "category": paths[q.category_id] if q.category_id else (),
+            "tags": [t.name for t in q.tags.all()],
+            "choices": [
+                {
+                    "text": c.text,
+                    "is_correct": c.is_correct,
+                    "weight": c.weight,
+                    "feedback": c.feedback,
+                }
+                for c in q.choices.all()
+            ],
+            "content": q.content,
+        }
+        for q in questions
+    ]

@@ -15,15 +15,16 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.text import slugify
 
 from core.errors import Conflict, ServiceError
-from core.services import model_assign, save_unique
+from core.services import field_error, model_assign, save_unique
 from courses import services as course_services
 from courses.models import Course, Module
 from events import outbox, types
 from people.models import Person
-from quizzes import grading, question_types
-from quizzes.models import Attempt, Choice, Question, Quiz, QuizVersion, Response
+from quizzes import gift, grading, question_types, selectors
+from quizzes.models import Attempt, Category, Choice, Question, Quiz, QuizSlot, QuizVersion, Response, Tag
 
 logger = logging.getLogger(__name__)
 
@@ -32,12 +33,16 @@ SWEEP_BATCH = 500
 
 @dataclass(frozen=True)
 class Answer:
-    """One answer as the API receives it; `choices` for choice questions."""
+    """One answer as the API receives it, under the key its question's type reads
+    (`QuestionType.answer_key`): `choices` (choice types), `text` (short answer, essay), `value`
+    (numeric: a number or text such as "2,5"), `pairs` (matching), `order` (ordering)."""
 
     question: int
     choices: tuple[int, ...] | None = None
     text: str | None = None
     value: Any = None
+    pairs: tuple[tuple[int, int], ...] | None = None
+    order: tuple[int, ...] | None = None
 
 
 # --- Authoring ------------------------------------------------------------------------------
@@ -46,32 +51,34 @@ class Answer:
 def quiz_publish(*, quiz: Quiz) -> QuizVersion:
     """Freeze the quiz's current questions and keys as the version new attempts use."""
     questions = list(quiz.questions.prefetch_related("choices"))
-    if not questions:
+    if not questions and not quiz.slots.exists():
         raise ServiceError("A quiz needs at least one question to be published.", code="quiz_empty")
-    frozen = []
-    for q in questions:
-        question_type = _question_type(q.type)
-        own = question_type.freeze(q)
-        question_type.check_keys(own)
-        frozen.append(
-            {
-                "id": q.pk,
-                "key": q.key,
-                "type": q.type,
-                "text": q.text,
-                "text_en": q.text_en,
-                "explanation": q.explanation,
-                "explanation_en": q.explanation_en,
-                "points": q.points,
-                **own,
-            }
-        )
-    spec = {
+    frozen = [_frozen(q) for q in questions]
+
+    draws = []
+    fixed_ids = {q.pk for q in questions}
+    in_spec = set(fixed_ids)
+    for slot in quiz.slots.select_related("category", "tag"):
+        pool = [q for q in _slot_pool(slot) if q.pk not in fixed_ids]
+        if len(pool) < slot.count:
+            raise ServiceError(
+                f"The slot draws {slot.count} questions from {slot}, which has only {len(pool)}.",
+                code="pool_too_small",
+            )
+        draws.append({"count": slot.count, "pool": [q.pk for q in pool]})
+        for q in pool:
+            if q.pk not in in_spec:
+                in_spec.add(q.pk)
+                frozen.append(_frozen(q))
+    spec: dict[str, Any] = {
         "quiz": quiz.pk,
         "pass_mark": quiz.pass_mark,
         "time_limit_seconds": quiz.time_limit_seconds,
         "questions": frozen,
     }
+    if draws:
+        # Questions of a pool are in `questions` too; those in no pool are in every attempt.
+        spec["draws"] = draws
     with transaction.atomic():
         Quiz.objects.select_for_update().get(pk=quiz.pk)
         latest = quiz.versions.aggregate(n=Max("number"))["n"] or 0
@@ -79,6 +86,40 @@ def quiz_publish(*, quiz: Quiz) -> QuizVersion:
         if previous and previous.spec == spec:
             return previous  # nothing changed since the last publish
         return QuizVersion.objects.create(quiz=quiz, number=latest + 1, spec=spec)
+
+
+def _frozen(q: Question) -> dict[str, Any]:
+    """One question as a version freezes it: common fields, then its type's own (keys included)."""
+    question_type = _question_type(q.type)
+    own = question_type.freeze(q)
+    question_type.check_keys(own)
+    return {
+        "id": q.pk,
+        "key": q.key,
+        "type": q.type,
+        "text": q.text,
+        "text_en": q.text_en,
+        "name": q.name,
+        "text_format": q.text_format,
+        "general_feedback": q.general_feedback,
+        "explanation": q.explanation,
+        "explanation_en": q.explanation_en,
+        "points": q.points,
+        **own,
+    }
+
+
+def _slot_pool(slot: QuizSlot) -> list[Question]:
+    """The bank's questions a slot draws from, in a stable order."""
+    questions = Question.objects.prefetch_related("choices").order_by("pk")
+    if slot.category_id is not None:
+        categories = [slot.category_id]
+        if slot.include_subcategories:
+            categories = selectors.category_subtree(category_id=slot.category_id)
+        questions = questions.filter(category__in=categories)
+    if slot.tag_id is not None:
+        questions = questions.filter(tags=slot.tag_id)
+    return list(questions.distinct())
 
 
 def _question_type(name: str) -> question_types.QuestionType[Any]:
@@ -107,7 +148,8 @@ class QuizData(TypedDict, total=False):
 
 
 class QuestionData(TypedDict, total=False):
-    quiz: Quiz
+    quiz: Quiz | None
+    category: Category | None
     key: str
     order: int
     type: str
@@ -116,12 +158,17 @@ class QuestionData(TypedDict, total=False):
     explanation: str
     explanation_en: str
     points: int
+    name: str
+    text_format: str
+    general_feedback: str
 
 
 class ChoiceData(TypedDict):
     text: str
     text_en: NotRequired[str]
     is_correct: NotRequired[bool]
+    weight: NotRequired[int | None]
+    feedback: NotRequired[str]
 
 
 # What question_save sets from its `data`; the quiz is an argument of its own.
@@ -131,19 +178,31 @@ QUESTION_FIELDS = frozenset(QuestionData.__annotations__) - {"quiz"}
 @transaction.atomic
 def question_save(
     *,
-    quiz: Quiz,
+    quiz: Quiz | None,
     data: Mapping[str, Any],
-    choices: Sequence[Mapping[str, Any]],
+    choices: Sequence[Mapping[str, Any]] = (),
+    content: Mapping[str, Any] | None = None,
+    tags: Sequence[str] | None = None,
     question: Question | None = None,
 ) -> Question:
-    """Create or replace a question of `quiz` (an existing question moves there) with its
-    choices (the whole set of choices is replaced). A key another question of the quiz has is
-    a field error with code `key_taken`."""
-    _question_type(data.get("type") or (question.type if question else "")).check_keys({"choices": choices})
+    """Create or replace a question of `quiz` (an existing question moves there): its choices
+    (choice types; the whole set is replaced) and its type's `content` (accepted answers, pairs,
+    items, rubric, scoring: API.md), checked by its type (code `bad_key`). A key another question
+    of the quiz (or, for a question of no quiz, of the bank) has is a field error with code
+    `key_taken`. `tags` (names), when given, replace the question's tags."""
+    question_type = _question_type(data.get("type") or (question.type if question else ""))
+    content = dict(content or {})
+    takes_choices = question_type.answer_key == "choices"
+    if takes_choices:
+        choices = question_type.with_weights(choices)  # type: ignore[attr-defined]
+    elif choices:
+        raise ServiceError(f"A {question_type.name} question has no choices.", code="bad_key")
+    question_type.check_keys({**content, "choices": choices} if takes_choices else content)
     if question is None:
         question = Question()
     question.quiz = quiz
     model_assign(question, data=data, fields=QUESTION_FIELDS)
+    question.content = question_type.prepare(content, random.SystemRandom())
     question.full_clean(exclude=["quiz"])
     save_unique(
         question,
@@ -152,6 +211,8 @@ def question_save(
         message=f"Another question of this quiz has the key '{question.key}'.",
         code="key_taken",
     )
+    if tags is not None:
+        question.tags.set([_tag(name) for name in dict.fromkeys(tags)])
     question.choices.all().delete()
     Choice.objects.bulk_create(
         Choice(
@@ -160,6 +221,8 @@ def question_save(
             text=c["text"],
             text_en=c.get("text_en", ""),
             is_correct=bool(c.get("is_correct")),
+            weight=c.get("weight"),
+            feedback=c.get("feedback", ""),
         )
         for i, c in enumerate(choices)
     )
@@ -173,12 +236,18 @@ def question_create(
     key: str,
     type: str,
     text: str,
-    choices: Sequence[ChoiceData],
+    choices: Sequence[ChoiceData] = (),
+    content: Mapping[str, Any] | None = None,
+    category: Category | None = None,
+    tags: Sequence[str] = (),
     text_en: str = "",
     explanation: str = "",
     explanation_en: str = "",
     points: int = 1,
     order: int = 0,
+    name: str = "",
+    text_format: str = "plain",
+    general_feedback: str = "",
 ) -> Question:
     data = QuestionData(
         key=key,
@@ -189,24 +258,208 @@ def question_create(
         explanation_en=explanation_en,
         points=points,
         order=order,
+        name=name,
+        text_format=text_format,
+        general_feedback=general_feedback,
+        category=category,
     )
-    return question_save(quiz=quiz, data=data, choices=choices)
+    return question_save(quiz=quiz, data=data, choices=choices, content=content, tags=tags)
 
 
 @transaction.atomic
 def question_update(
-    *, question: Question, data: QuestionData, choices: Sequence[ChoiceData] | None = None
+    *,
+    question: Question,
+    data: QuestionData,
+    choices: Sequence[ChoiceData] | None = None,
+    content: Mapping[str, Any] | None = None,
+    tags: Sequence[str] | None = None,
 ) -> Question:
     """Change the fields given in `data` (a `quiz` moves the question there). Without `choices`
-    the question keeps the choices it has; with them, they replace the old ones."""
+    the question keeps the choices it has; with them, they replace the old ones. `content` (the
+    type's own keys) changes the keys it names and keeps the others."""
+    takes_choices = _question_type(data.get("type") or question.type).answer_key == "choices"
     if choices is None:
-        choices = [
-            ChoiceData(text=c.text, text_en=c.text_en, is_correct=c.is_correct)
-            for c in question.choices.all()
-        ]
+        choices = (
+            []
+            if not takes_choices
+            else [
+                ChoiceData(
+                    text=c.text,
+                    text_en=c.text_en,
+                    is_correct=c.is_correct,
+                    weight=c.weight,
+                    feedback=c.feedback,
+                )
+                for c in question.choices.all()
+            ]
+        )
     changes = {field: value for field, value in data.items() if field != "quiz"}
     return question_save(
-        quiz=data.get("quiz", question.quiz), data=changes, choices=choices, question=question
+        quiz=data.get("quiz", question.quiz),
+        data=changes,
+        choices=choices,
+        content={**question.content, **(content or {})},
+        tags=tags,
+        question=question,
+    )
+
+
+def _tag(name: str) -> Tag:
+    name = name.strip()
+    if not name:
+        raise ServiceError("A tag has a name.", code="bad_tag")
+    tag, _ = Tag.objects.get_or_create(name=name)
+    return tag
+
+
+# --- The question bank: categories, random slots, GIFT -------------------------------------
+
+
+@transaction.atomic
+def category_save(*, name: str, parent: Category | None, category: Category | None = None) -> Category:
+    """Create or change a category of the bank. A name its siblings have is a field error
+    (`name_taken`); a category cannot move under itself (`category_cycle`)."""
+    name = name.strip()
+    if not name:
+        raise field_error("name", "A category has a name.", code="blank")
+    if (
+        category is not None
+        and parent is not None
+        and parent.pk in selectors.category_subtree(category_id=category.pk)
+    ):
+        raise field_error("parent", "A category cannot move under itself.", code="category_cycle")
+    category = category or Category()
+    category.name, category.parent = name, parent
+    return save_unique(
+        category,
+        among=Category.objects.filter(parent=parent),
+        field="name",
+        message=f"The category already has a subcategory '{name}'."
+        if parent
+        else f"There is a top category '{name}'.",
+        code="name_taken",
+    )
+
+
+def category_delete(*, category: Category) -> None:
+    """Delete an empty category; one with subcategories, questions or slots raises
+    ProtectedError (the API answers 409) and nothing is deleted."""
+    category.delete()
+
+
+def category_at(*, path: Sequence[str], base: Category | None = None) -> Category | None:
+    """The category at `path` under `base` (the top when None), made where missing."""
+    category = base
+    for name in path:
+        found = Category.objects.filter(parent=category, name=name[:200]).first()
+        category = found or category_save(name=name[:200], parent=category)
+    return category
+
+
+@transaction.atomic
+def slot_save(
+    *,
+    quiz: Quiz,
+    count: int,
+    category: Category | None = None,
+    tag: str | None = None,
+    include_subcategories: bool = True,
+    order: int = 0,
+) -> QuizSlot:
+    """A slot of `count` questions drawn for each attempt from a category or a tag of the bank;
+    it counts from the quiz's next publish."""
+    if category is None and not tag:
+        raise ServiceError("A slot draws from a category or a tag.", code="slot_without_pool")
+    if count < 1:
+        raise field_error("count", "A slot draws at least one question.", code="min_value")
+    return QuizSlot.objects.create(
+        quiz=quiz,
+        count=count,
+        category=category,
+        tag=_tag(tag) if tag else None,
+        include_subcategories=include_subcategories,
+        order=order,
+    )
+
+
+def slot_delete(*, slot: QuizSlot) -> None:
+    slot.delete()
+
+
+@dataclass(frozen=True)
+class GiftImported:
+    questions: list[Question]
+    per_category: list[tuple[Category | None, int]]
+    notes: list[gift.GiftError]
+
+
+def _unique_key(base: str, taken: set[str]) -> str:
+    base = (slugify(base)[:90] or "q").strip("-") or "q"
+    key, n = base, 1
+    while key in taken:
+        n += 1
+        key = f"{base}-{n}"
+    taken.add(key)
+    return key
+
+
+@transaction.atomic
+def gift_import(*, text: str, quiz: Quiz | None = None, category: Category | None = None) -> GiftImported:
+    """Import the questions of a GIFT text into `quiz` (its fixed questions) or, without one,
+    into the bank; `$CATEGORY:` paths are made under `category` (the top when None). All or
+    nothing: gift.GiftErrors with every error and its line, and nothing saved."""
+    read = gift.parse(text)  # GiftErrors for the text itself
+    taken = set(Question.objects.filter(quiz=quiz).values_list("key", flat=True))
+    order = (quiz.questions.aggregate(n=Max("order"))["n"] or 0) if quiz else 0
+    created: list[Question] = []
+    counts: dict[int | None, int] = {}
+    where: dict[int | None, Category | None] = {}
+    errors: list[gift.GiftError] = []
+    for q in read.questions:
+        try:
+            with transaction.atomic():
+                target = category_at(base=category, path=q.category) if q.category else category
+                key = slugify(q.key)[:100]  # Moodle's idnumber may be any text
+                if key and key in taken:
+                    raise ServiceError(f"Another question here has the key '{key}'.", code="key_taken")
+                key = key or _unique_key(q.name, taken)
+                taken.add(key)
+                order += 1
+                question = question_save(
+                    quiz=quiz,
+                    data=QuestionData(
+                        key=key,
+                        type=q.type,
+                        name=q.name,
+                        text=q.text,
+                        text_format=q.text_format,
+                        general_feedback=q.general_feedback,
+                        text_en=q.text_en,
+                        explanation=q.explanation,
+                        explanation_en=q.explanation_en,
+                        points=q.points,
+                        order=order,
+                        category=target,
+                    ),
+                    choices=q.choices,
+                    content=q.content,
+                    tags=q.tags,
+                )
+        except ServiceError as exc:
+            errors.append(gift.GiftError(q.line, exc.message))
+            continue
+        except ValidationError as exc:
+            errors.append(gift.GiftError(q.line, "; ".join(exc.messages)))
+            continue
+        created.append(question)
+        cid = target.pk if target else None
+        counts[cid] = counts.get(cid, 0) + 1
+        where[cid] = target
+    if errors:
+        raise gift.GiftErrors(errors)  # the transaction rolls back: nothing imported
+    return GiftImported(
+        questions=created, per_category=[(where[c], n) for c, n in counts.items()], notes=read.notes
     )
 
 
@@ -301,7 +554,7 @@ def attempt_start(*, quiz: Quiz, person: Person) -> Attempt:
         enrolment = course_services.enrolment_current(person=person, course=quiz.module.course, now=now)
         attempts = list(
             Attempt.objects.filter(person=person, quiz=quiz).only(
-                "id", "status", "deadline", "passed", "enrolment_id"
+                "id", "status", "deadline", "passed", "enrolment_id", "layout"
             )
         )
         for open_attempt in (a for a in attempts if a.status == Attempt.Status.IN_PROGRESS):
@@ -320,7 +573,7 @@ def attempt_start(*, quiz: Quiz, person: Person) -> Attempt:
                 f"All {quiz.max_attempts} attempts allowed for this quiz are used.", code="no_attempts_left"
             )
         rng = random.SystemRandom()
-        questions = list(version.spec["questions"])
+        questions = _drawn(version.spec, attempts, rng)
         rng.shuffle(questions)
         layout = [{"question": q["id"], **question_types.get(q["type"]).layout(q, rng)} for q in questions]
         try:
@@ -339,6 +592,28 @@ def attempt_start(*, quiz: Quiz, person: Person) -> Attempt:
             raise Conflict(
                 "Another attempt was started at the same time.", code="attempt_in_progress"
             ) from exc
+
+
+def _drawn(spec: Mapping[str, Any], earlier: Sequence[Attempt], rng: random.Random) -> list[dict[str, Any]]:
+    """The questions of a new attempt: every fixed question, and for each draw of the version
+    its count of the pool's questions, those the person has not seen in earlier attempts of
+    the quiz first (while the pool has enough of them). The attempt's layout keeps the draw."""
+    draws = spec.get("draws") or []
+    if not draws:
+        return list(spec["questions"])
+    by_id = {q["id"]: q for q in spec["questions"]}
+    pooled = {qid for d in draws for qid in d["pool"]}
+    chosen = [qid for qid in by_id if qid not in pooled]
+    seen = {item["question"] for a in earlier for item in (a.layout or [])}
+    for draw in draws:
+        left = [qid for qid in draw["pool"] if qid not in chosen]
+        fresh = [qid for qid in left if qid not in seen]
+        if len(fresh) >= draw["count"]:
+            chosen.extend(rng.sample(fresh, draw["count"]))
+        else:
+            again = [qid for qid in left if qid in seen]
+            chosen.extend(fresh + rng.sample(again, min(len(again), draw["count"] - len(fresh))))
+    return [by_id[qid] for qid in chosen]
 
 
 def _check_open(attempt: Attempt, now: datetime) -> None:
@@ -471,6 +746,14 @@ def attempt_grade(*, attempt_id: int) -> Attempt:
         attempt.percent, attempt.passed = result.percent, result.passed
         attempt.status = Attempt.Status.GRADED
         attempt.graded_at = timezone.now()
+        if any(question_types.get(s.type).graded_by_hand for s in specs):
+            # An instructor grades the rest (the manual grading queue): the score so far is
+            # what the automatic part earned, pass or fail is not known yet, and nothing is
+            # announced until it is.
+            attempt.status, attempt.passed = Attempt.Status.NEEDS_REVIEW, None
+            attempt.save(update_fields=["score", "max_score", "percent", "passed", "status", "graded_at"])
+            logger.info("attempt %s needs an instructor's review", attempt.pk)
+            return attempt
         attempt.save(update_fields=["score", "max_score", "percent", "passed", "status", "graded_at"])
         outbox.record(
             types.ATTEMPT_GRADED,

@@ -6,11 +6,15 @@ from quizzes import api
 authoring = SimpleRouter()
 authoring.register("quizzes", api.QuizAuthoringViewSet, basename="authoring-quiz")
 authoring.register("questions", api.QuestionAuthoringViewSet, basename="authoring-question")
+authoring.register("categories", api.CategoryViewSet, basename="authoring-category")
+authoring.register("slots", api.SlotViewSet, basename="authoring-slot")
 
 urlpatterns = [
     path("quizzes/<int:quiz_id>/attempts/", api.AttemptStartApi.as_view(), name="attempt-start"),
     path("attempts/<int:attempt_id>/", api.AttemptDetailApi.as_view(), name="attempt-detail"),
     path("attempts/<int:attempt_id>/answers/", api.AttemptAnswersApi.as_view(), name="attempt-answers"),
     path("attempts/<int:attempt_id>/submit/", api.AttemptSubmitApi.as_view(), name="attempt-submit"),
+    path("authoring/gift/import/", api.GiftImportApi.as_view(), name="gift-import"),
+    path("authoring/gift/export/", api.GiftExportApi.as_view(), name="gift-export"),
     path("authoring/", include(authoring.urls)),
 ]

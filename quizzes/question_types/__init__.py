@@ -15,16 +15,26 @@ from quizzes.question_types.base import (
     names,
     register,
 )
+from quizzes.question_types.essay import ESSAY, Essay
+from quizzes.question_types.matching import MATCHING, Matching
 from quizzes.question_types.multiple import MULTIPLE, MultipleChoice
+from quizzes.question_types.numeric import NUMERIC, Numeric
+from quizzes.question_types.ordering import ORDERING, Ordering
+from quizzes.question_types.short_answer import SHORT_ANSWER, ShortAnswer
 from quizzes.question_types.single import SINGLE, SingleChoice
 from quizzes.question_types.true_false import TRUE_FALSE, TrueFalse
 
 # In the order authors are offered them.
-for _type in (SingleChoice, MultipleChoice, TrueFalse):
+for _type in (SingleChoice, MultipleChoice, TrueFalse, ShortAnswer, Numeric, Matching, Ordering, Essay):
     register(_type)
 
 __all__ = [
+    "ESSAY",
+    "MATCHING",
     "MULTIPLE",
+    "NUMERIC",
+    "ORDERING",
+    "SHORT_ANSWER",
     "SINGLE",
     "TRUE_FALSE",
     "LayoutItem",

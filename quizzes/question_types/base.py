@@ -58,6 +58,12 @@ class QuestionType(ABC, Generic[S]):
     `order` (API.md); an answer without it is refused with the code `<answer_key>_required`."""
     stored_in: ClassVar[str]
     """The Response column that keeps the normalised answer `clean_answer` returns."""
+    graded_by_hand: ClassVar[bool] = False
+    """An instructor grades it (essay): automatic grading gives nothing and leaves the attempt
+    `needs_review`."""
+    content_keys: ClassVar[tuple[str, ...]] = ()
+    """The keys of authoring content the type keeps in `Question.content` (the choice types
+    keep their choices as rows, and only their options there)."""
 
     # --- Authoring ---
 
@@ -65,10 +71,19 @@ class QuestionType(ABC, Generic[S]):
     def check_keys(self, content: Mapping[str, Any]) -> None:
         """Refuse authoring content whose key cannot work (ServiceError, code `bad_key`)."""
 
-    @abstractmethod
+    def prepare(self, content: Mapping[str, Any], rng: random.Random) -> dict[str, Any]:
+        """What `Question.content` keeps of checked authoring content: only the type's
+        `content_keys`, with ids given to parts that need one (kept across edits when given)."""
+        return {k: content[k] for k in self.content_keys if k in content}
+
     def freeze(self, question: Any) -> dict[str, Any]:
         """The type's part of the published spec of a draft `Question` (keys included); the
         common fields are added by the caller."""
+        return {k: question.content[k] for k in self.content_keys if k in question.content}
+
+    def authoring(self, question: Any) -> dict[str, Any]:
+        """The type's part of what instructors read of a draft question (keys included)."""
+        return self.freeze(question)
 
     # --- An attempt ---
 

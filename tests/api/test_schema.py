@@ -26,6 +26,10 @@ CONTRACT_PATHS = [
     "/api/v1/authoring/questions/",
     "/api/v1/authoring/quizzes/{id}/questions/",
     "/api/v1/authoring/quizzes/{id}/publish/",
+    "/api/v1/authoring/categories/",
+    "/api/v1/authoring/categories/{id}/",
+    "/api/v1/authoring/gift/import/",
+    "/api/v1/authoring/gift/export/",
 ]
 
 

@@ -203,7 +203,7 @@ def test_a_question_patch_without_choices_keeps_them_and_with_choices_replaces_t
     replaced = client.patch(url, {"choices": choices}, format="json")
     assert replaced.status_code == 200, replaced.content
     assert [(c["text"], c["is_correct"]) for c in replaced.json()["choices"]] == [("X", True), ("Y", False)]
-    assert set(replaced.json()["choices"][0]) == {"id", "text", "text_en", "is_correct"}
+    assert set(replaced.json()["choices"][0]) == {"id", "text", "text_en", "is_correct", "weight", "feedback"}
     put = client.put(url, {"quiz": quiz.pk, "key": "q1-single", "type": "single", "text": "?"}, format="json")
     assert put.status_code == 400 and "choices" in put.json()
 

@@ -139,7 +139,7 @@ def test_hr_compliance_page_with_chart_lists_and_csv(hr, learner, course):
     from reports.services import compliance_refresh
 
     compliance_refresh()  # the roll-up, as the registry's sync keeps it
-    polda, polres, _polsek = factories.unit_chain()
+    _polda, polres, _polsek = factories.unit_chain()
     client = signed_in(hr)
     page = client.get(f"/hr/?course={course.pk}").content.decode()
     assert "<svg" in page and "Polda Metro Jaya" in page  # the top units, each rolled up

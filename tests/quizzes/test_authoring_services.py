@@ -138,3 +138,23 @@ def test_deleting_a_question_leaves_the_published_version_as_it_was(course, lear
     assert quiz.questions.count() == 2 and quiz.versions.get().spec == spec
     attempt = services.attempt_start(quiz=quiz, person=learner)
     assert len(attempt.layout) == 3
+
+
+def test_the_seeded_themes_are_categories_of_the_bank(course):
+    from quizzes.models import Category, Question
+
+    themes = Category.objects.filter(parent__name=course.title)
+    assert sorted(themes.values_list("name", flat=True)) == ["Modul 1", "Modul 2"]
+    assert not Question.objects.filter(quiz__module__course=course, category=None).exists()
+    for question in Question.objects.filter(quiz__module__course=course).select_related(
+        "category", "quiz__module"
+    ):
+        assert question.category.name == question.quiz.module.title
+
+
+def test_a_category_path_is_made_once(db):
+    from quizzes.models import Category
+
+    first = services.category_at(path=["Pelayanan", "3S"])
+    assert services.category_at(path=["Pelayanan", "3S"]) == first
+    assert Category.objects.count() == 2 and first.parent.name == "Pelayanan"

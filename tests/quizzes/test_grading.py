@@ -59,7 +59,7 @@ def test_choice_ids_outside_the_question_are_ignored():
 
 def test_unknown_question_type_is_an_error():
     with pytest.raises(ValueError, match="unknown question type"):
-        grade_question(spec("essay", 3, {1}), [1])
+        grade_question(spec("cloze", 3, {1}), [1])
 
 
 def test_attempt_percent_and_pass_mark():

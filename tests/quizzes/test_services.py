@@ -225,7 +225,7 @@ def test_a_question_of_an_unknown_type_is_refused(course):
     with pytest.raises(ServiceError) as err:
         services.question_save(
             quiz=quiz,
-            data={"key": "esai", "type": "essay", "text": "Jelaskan."},
+            data={"key": "esai", "type": "cloze", "text": "Jelaskan."},
             choices=[factories.choice("A", True), factories.choice("B")],
         )
     assert err.value.code == "unknown_type"

@@ -37,15 +37,23 @@ def test_the_layout_shows_every_choice_once(type_, data, seed):
 @CHOICE_TYPES
 def test_freeze_copies_the_choices_with_their_keys(type_):
     choices = [
-        SimpleNamespace(pk=3, text="Ya", text_en="Yes", is_correct=True),
-        SimpleNamespace(pk=4, text="Tidak", text_en="No", is_correct=False),
+        SimpleNamespace(pk=3, text="Ya", text_en="Yes", is_correct=True, weight=None, feedback="Benar"),
+        SimpleNamespace(pk=4, text="Tidak", text_en="No", is_correct=False, weight=None, feedback=""),
     ]
-    draft = SimpleNamespace(choices=SimpleNamespace(all=lambda: choices))
+    draft = SimpleNamespace(choices=SimpleNamespace(all=lambda: choices), content={})
     assert question_types.get(type_).freeze(draft) == {
         "choices": [
-            {"id": 3, "text": "Ya", "text_en": "Yes", "is_correct": True},
-            {"id": 4, "text": "Tidak", "text_en": "No", "is_correct": False},
-        ]
+            {
+                "id": 3,
+                "text": "Ya",
+                "text_en": "Yes",
+                "is_correct": True,
+                "weight": None,
+                "feedback": "Benar",
+            },
+            {"id": 4, "text": "Tidak", "text_en": "No", "is_correct": False, "weight": None, "feedback": ""},
+        ],
+        "scoring": "partial",
     }
 
 

@@ -18,11 +18,26 @@ from quizzes.selectors import attempt_feedback, attempt_questions_public
 from tests.quizzes.question_types.cases import CASES, KEY_NAMES, SECRET, names_in
 
 EVERY_TYPE = pytest.mark.parametrize("type_", question_types.names())
+AUTOMATIC = pytest.mark.parametrize(
+    "type_", [t for t in question_types.names() if not question_types.get(t).graded_by_hand]
+)
+BY_HAND = pytest.mark.parametrize(
+    "type_", [t for t in question_types.names() if question_types.get(t).graded_by_hand]
+)
 
 
-def test_the_registry_knows_exactly_the_three_choice_types():
-    assert question_types.names() == ("single", "multiple", "true_false")
-    assert question_types.choices() == [
+def test_the_registry_knows_exactly_the_eight_types_of_api_md():
+    assert question_types.names() == (
+        "single",
+        "multiple",
+        "true_false",
+        "short_answer",
+        "numeric",
+        "matching",
+        "ordering",
+        "essay",
+    )
+    assert question_types.choices()[:3] == [
         ("single", "Single choice"),
         ("multiple", "Multiple choice (partial credit)"),
         ("true_false", "True / false"),
@@ -51,14 +66,14 @@ def test_the_migrations_know_the_registered_types():
 @pytest.mark.parametrize(
     "dispatch",
     [
-        lambda: question_types.get("essay"),
-        lambda: QuestionSpec.from_spec({"id": 1, "type": "essay", "points": 1, "choices": []}),
-        lambda: grade_question(QuestionSpec(id=1, type="essay", points=Decimal(1)), None),
-        lambda: grade_attempt([QuestionSpec(id=1, type="essay", points=Decimal(1))], {}, pass_mark=70),
+        lambda: question_types.get("cloze"),
+        lambda: QuestionSpec.from_spec({"id": 1, "type": "cloze", "points": 1, "choices": []}),
+        lambda: grade_question(QuestionSpec(id=1, type="cloze", points=Decimal(1)), None),
+        lambda: grade_attempt([QuestionSpec(id=1, type="cloze", points=Decimal(1))], {}, pass_mark=70),
     ],
 )
 def test_dispatch_to_an_unknown_type_fails_clearly(dispatch):
-    with pytest.raises(question_types.UnknownQuestionType, match="unknown question type 'essay'"):
+    with pytest.raises(question_types.UnknownQuestionType, match="unknown question type 'cloze'"):
         dispatch()
 
 
@@ -83,13 +98,22 @@ def test_score_is_within_zero_and_points(type_, data):
     assert Decimal(0) <= grade.score <= question["points"]
 
 
-@EVERY_TYPE
+@AUTOMATIC
 @given(data=st.data())
 def test_the_full_key_scores_full_marks(type_, data):
     case = CASES[type_]
     question = data.draw(case.questions)
     grade = grade_question(QuestionSpec.from_spec(question), case.full_marks(question))
     assert grade.score == question["points"] and grade.correct
+
+
+@BY_HAND
+@given(data=st.data())
+def test_automatic_grading_leaves_a_type_graded_by_hand_at_nothing(type_, data):
+    case = CASES[type_]
+    question = data.draw(case.questions)
+    grade = grade_question(QuestionSpec.from_spec(question), data.draw(case.responses(question)))
+    assert grade.score == 0 and not grade.correct
 
 
 @EVERY_TYPE
