@@ -20,6 +20,7 @@ from courses.services import course_update
 from people.models import Unit
 from people.services import unit_get_or_create
 from quizzes.models import Attempt, Choice, Response
+from reports.services import compliance_refresh
 from tests import factories
 from tests.integration.conftest import start_worker, wait_for  # noqa: F401 - the fixture
 
@@ -213,6 +214,7 @@ def test_learner_takes_a_timed_quiz_offline_and_back_then_hr_sees_compliance(
         factories.person(unit=setiabudi, function="spkt", name=f"Personel Setiabudi {n}")
     factories.person(name="Personel Kebayoran")
     course_update(course=course, data={"due_date": timezone.localdate() - timedelta(days=1)})
+    compliance_refresh()  # what the registry's sync and the periodic tick keep up to date
     hr_context = browser.new_context(viewport={"width": 1024, "height": 900}, locale="id-ID")
     hr_page = hr_context.new_page()
     hr_page.goto(f"{live_server.url}/accounts/login/")
@@ -221,6 +223,7 @@ def test_learner_takes_a_timed_quiz_offline_and_back_then_hr_sees_compliance(
     hr_page.click("button[type=submit]:has-text('Masuk')")
     hr_page.click("nav >> text=Kepatuhan")
     hr_page.select_option("#f-course", str(course.pk))
+    hr_page.select_option("#f-unit", str(polres.pk))  # drill down: the Polres's own units
     hr_page.click("button:has-text('Tampilkan')")
     hr_page.wait_for_selector("svg.chart")
     assert hr_page.is_visible("td:has-text('Polsek Kebayoran Baru')")
