@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from audit.api import Audited
 from certificates import keys, selectors, services
 from certificates.models import Certificate
 from people.models import Person
@@ -82,6 +83,7 @@ class PdfRenderer(renderers.BaseRenderer):
 class CertificatePdfApi(APIView):
     # The only representation is the PDF, so `*/*` and a browser's Accept get it too.
     renderer_classes = [PdfRenderer]
+    error_statuses = (409,)  # not rendered yet (the OpenAPI document)
 
     @extend_schema(responses={(200, "application/pdf"): bytes})
     def get(self, request: Request, certificate_id: int) -> Response:
@@ -102,6 +104,8 @@ class CertificatePdfApi(APIView):
 
 
 class CertificateCredentialApi(APIView):
+    error_statuses = (409,)
+
     @extend_schema(responses={200: dict})
     def get(self, request: Request, certificate_id: int) -> Response:
         certificate = _certificate_for(request, certificate_id, "credential")
@@ -110,8 +114,10 @@ class CertificateCredentialApi(APIView):
         return Response(certificate.credential)
 
 
-class CertificateRevokeApi(APIView):
+class CertificateRevokeApi(Audited, APIView):
     """Staff revoke a certificate (e.g. issued on wrong data); verification then says so."""
+
+    audit_target, audit_action = "certificate", "revoke"
 
     permission_classes = [IsStaff]
 

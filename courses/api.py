@@ -6,6 +6,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from audit.api import Audited
 from courses import services
 from courses.models import Course, Lesson, Module
 from people.models import Function
@@ -27,7 +28,11 @@ COURSE_TEXT_FIELDS = ["id", "slug", "title", "title_en", "description", "descrip
 INTEGER_MAX = 2_147_483_647
 
 
-class CourseAuthoringViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class CourseAuthoringViewSet(
+    Audited, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    audit_target = "course"
+
     @extend_schema_serializer(component_name="CourseAuthoring")
     class CourseAuthoringInputSerializer(serializers.Serializer):
         slug = serializers.SlugField(max_length=100)
@@ -89,7 +94,11 @@ class CourseAuthoringViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ModuleAuthoringViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ModuleAuthoringViewSet(
+    Audited, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    audit_target = "module"
+
     @extend_schema_serializer(component_name="ModuleAuthoring")
     class ModuleAuthoringInputSerializer(serializers.Serializer):
         course = serializers.PrimaryKeyRelatedField(queryset=Course.objects.all())
@@ -133,7 +142,11 @@ class ModuleAuthoringViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class LessonAuthoringViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class LessonAuthoringViewSet(
+    Audited, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    audit_target = "lesson"
+
     @extend_schema_serializer(component_name="LessonAuthoring")
     class LessonAuthoringInputSerializer(serializers.Serializer):
         module = serializers.PrimaryKeyRelatedField(queryset=Module.objects.all())

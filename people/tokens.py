@@ -66,4 +66,4 @@ class JWTAuthentication(authentication.JWTAuthentication):
 class JWTScheme(SimpleJWTScheme):
     """The OpenAPI document describes this authentication as simplejwt's bearer token."""
 
-    target_class = JWTAuthentication
+    target_class = "people.tokens.JWTAuthentication"

@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from audit.api import Audited
 from core.errors import NotAllowed
 from courses.models import Module
 from people.permissions import IsInstructor
@@ -124,6 +125,7 @@ class AttemptDetailApi(APIView):
 
 class AttemptAnswersApi(APIView):
     throttle_scope = "answers"  # per user (people.throttling)
+    patch_is_partial = False  # the OpenAPI document: `answers` is required
 
     @extend_schema(request=AnswersInputSerializer, responses=AttemptOutputSerializer)
     def patch(self, request: Request, attempt_id: int) -> Response:
@@ -194,7 +196,11 @@ class QuestionAuthoringOutputSerializer(serializers.ModelSerializer):
         ]
 
 
-class QuizAuthoringViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class QuizAuthoringViewSet(
+    Audited, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    audit_target = "quiz"
+
     @extend_schema_serializer(component_name="Quiz")
     class QuizAuthoringInputSerializer(serializers.Serializer):
         module = serializers.PrimaryKeyRelatedField(queryset=Module.objects.all())
@@ -266,7 +272,7 @@ class QuizAuthoringViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(responses=QuestionAuthoringOutputSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def questions(self, request: Request, pk: str) -> Response:
         questions = self.get_object().questions.prefetch_related("choices")
         return Response(QuestionAuthoringOutputSerializer(questions, many=True).data)
@@ -278,7 +284,11 @@ class QuizAuthoringViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
         return Response(self.QuizPublishOutputSerializer(version).data)
 
 
-class QuestionAuthoringViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class QuestionAuthoringViewSet(
+    Audited, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    audit_target = "question"
+
     @extend_schema_serializer(component_name="Question")
     class QuestionAuthoringInputSerializer(serializers.Serializer):
         quiz = serializers.PrimaryKeyRelatedField(queryset=Quiz.objects.all())

@@ -1,0 +1,95 @@
+"""schemathesis against the OpenAPI document (issue 11): as anonymous, learner, instructor and
+HR, every operation gets generated requests, and every answer must be no server error and
+what the document says (status code, content type, body schema, headers).
+
+It runs in `make test` (so in .ci/run): in this process, through the WSGI application, on the
+test database with a course, its published quizzes, an attempt and a certificate in it."""
+
+import time
+from collections import Counter
+
+import pytest
+import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+from django.utils import timezone
+from hypothesis import HealthCheck, Phase, given
+from hypothesis import settings as hypothesis_settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from config.wsgi import application
+from people.tokens import tokens_for
+from quizzes.models import Quiz
+from tests import factories
+from tests.conftest import client_for
+
+pytestmark = pytest.mark.django_db
+
+# Generated cases per operation and role: about 55 operations, so well over 1,000 in all.
+EXAMPLES_PER_OPERATION = 8
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    response_headers_conformance,
+]
+CASES: Counter[str] = Counter()
+
+
+@pytest.fixture
+def wsgi_app(world):
+    """The WSGI application on the test's own database connection: Django's handler closes the
+    connection at the end of each request, which would end the test's transaction (Django's test
+    client keeps it open the same way)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield application
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def world(course, learner, instructor, hr):
+    """Something to find behind the generated ids: small ids name real rows."""
+    quiz = Quiz.objects.filter(module__course=course).order_by("id")[0]
+    client_for(learner).post(f"/api/v1/quizzes/{quiz.pk}/attempts/")
+    factories.certificate(holder=learner, course=course, code="LNC-FUZZ-0001", issued_at=timezone.now())
+    return {"learner": learner, "instructor": instructor, "hr": hr}
+
+
+@pytest.mark.parametrize("role", ["anonymous", "learner", "instructor", "hr"])
+def test_every_operation_answers_as_documented(wsgi_app, world, role):
+    schema = schemathesis.openapi.from_wsgi("/api/schema/", wsgi_app)
+    headers = {}
+    if role != "anonymous":
+        headers["Authorization"] = f"Bearer {tokens_for(world[role].user)['access']}"
+    started = time.monotonic()
+    operations = 0
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        operations += 1
+
+        @given(case=operation.as_strategy())
+        @hypothesis_settings(
+            max_examples=EXAMPLES_PER_OPERATION,
+            deadline=None,
+            derandomize=True,  # the same cases every run: CI is repeatable
+            database=None,
+            phases=[Phase.explicit, Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
+        def run(case: schemathesis.Case) -> None:
+            CASES[role] += 1
+            case.call_and_validate(headers=headers, checks=CHECKS)
+
+        run()
+    elapsed = time.monotonic() - started
+    print(f"\nschemathesis {role}: {CASES[role]} cases, {operations} operations, {elapsed:.1f} s")
+    assert CASES[role] >= 250
