@@ -54,6 +54,21 @@ def test_json_of_ordinary_depth_is_still_read(course, learner):
     assert api.post("/api/v1/auth/token/", body, content_type="application/json").status_code == 401
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"slug": "s", "title": "t", "extra\\u0000": 1}',  # a NUL in an unknown key
+        '{"slug": "s", "title": "t\\u0000"}',
+        '{"slug": "s", "title": "\\ud800"}',  # a lone surrogate: not UTF-8
+    ],
+)
+def test_text_postgresql_cannot_store_is_400_wherever_it_is_in_the_body(instructor, body):
+    response = client_for(instructor).post(
+        "/api/v1/authoring/courses/", body, content_type="application/json"
+    )
+    assert response.status_code == 400
+
+
 # --- 2. NUL bytes in paths -------------------------------------------------------------------
 
 
