@@ -1,7 +1,7 @@
 """Thin views: sign-in (JWT), token refresh, sign-out and password change."""
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -30,9 +30,10 @@ class SignOutApi(_AuthThrottled, TokenBlacklistView):
     """Ends the session of a refresh token: it can no longer be refreshed (its access token
     ends with its short lifetime)."""
 
-    @extend_schema(responses={200: None})
+    @extend_schema(responses={204: None})
     def post(self, request: Request, *args: object, **kwargs: object) -> Response:
-        return super().post(request, *args, **kwargs)
+        super().post(request, *args, **kwargs)  # blacklists it, or raises (401 for a bad token)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class PasswordChangeApi(_AuthThrottled, APIView):
