@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from audit.api import Audited
 from certificates import keys, selectors, services
 from certificates.models import Certificate, RevocationCategory, StatusList
 from people.models import Person
@@ -86,6 +87,7 @@ class PdfRenderer(renderers.BaseRenderer):
 class CertificatePdfApi(APIView):
     # The only representation is the PDF, so `*/*` and a browser's Accept get it too.
     renderer_classes = [PdfRenderer]
+    error_statuses = (409,)  # not rendered yet (the OpenAPI document)
 
     @extend_schema(responses={(200, "application/pdf"): bytes})
     def get(self, request: Request, certificate_id: int) -> Response:
@@ -106,6 +108,8 @@ class CertificatePdfApi(APIView):
 
 
 class CertificateCredentialApi(APIView):
+    error_statuses = (409,)
+
     @extend_schema(responses={200: dict})
     def get(self, request: Request, certificate_id: int) -> Response:
         certificate = _certificate_for(request, certificate_id, "credential")
@@ -114,9 +118,11 @@ class CertificateCredentialApi(APIView):
         return Response(certificate.credential)
 
 
-class CertificateRevokeApi(APIView):
+class CertificateRevokeApi(Audited, APIView):
     """Staff and HR revoke a certificate (e.g. issued on wrong data); its status bit flips in the
     same transaction, and verification then says revoked with the reason's category."""
+
+    audit_target, audit_action = "certificate", "revoke"
 
     permission_classes = [IsHR]
 
@@ -210,7 +216,7 @@ class DidDocumentApi(_Public):
 
     throttle_classes: list = []
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(responses={(200, "application/did+json"): dict})
     def get(self, request: Request) -> Response:
         return Response(keys.did_document(), content_type="application/did+json")
 

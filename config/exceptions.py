@@ -5,7 +5,7 @@ from typing import Any
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError, RestrictedError
-from rest_framework import exceptions, status
+from rest_framework import exceptions, renderers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -45,6 +45,15 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages
         )
     response = drf_exception_handler(exc, context)
+    request = context.get("request")
+    if (
+        response is not None
+        and request is not None
+        and not isinstance(getattr(request, "accepted_renderer", None), renderers.JSONRenderer)
+    ):
+        # An error has no PDF or CSV to show: its body is JSON, whatever the client accepts.
+        request.accepted_renderer = renderers.JSONRenderer()
+        request.accepted_media_type = renderers.JSONRenderer.media_type
     if response is not None and isinstance(exc, exceptions.APIException):
         # DRF's own errors (401, 403, 404, 405, 429, 503...) say their code too, as ours do.
         data, code = response.data, exc.get_codes()

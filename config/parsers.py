@@ -31,6 +31,26 @@ def too_deep(text: str, limit: int = MAX_DEPTH) -> bool:
     return False
 
 
+def refuse_unstorable(value: Any) -> None:
+    """No text the API stores may hold a NUL (PostgreSQL refuses it in text and JSONB: a
+    DataError) or a lone surrogate (not UTF-8 at all): the body is refused as a whole, whichever
+    field or unknown key holds it. The depth is bounded already."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ParseError("JSON parse error - a string holds a NUL character.")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise ParseError("JSON parse error - a string is not valid Unicode.") from exc
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            refuse_unstorable(key)
+            refuse_unstorable(item)
+    elif isinstance(value, list):
+        for item in value:
+            refuse_unstorable(item)
+
+
 class BoundedJSONParser(JSONParser):
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
         parser_context = parser_context or {}
@@ -42,6 +62,8 @@ class BoundedJSONParser(JSONParser):
         if too_deep(text):
             raise ParseError(f"JSON parse error - nested deeper than {MAX_DEPTH} levels.")
         try:
-            return json.loads(text, parse_constant=json.strict_constant if self.strict else None)
+            data = json.loads(text, parse_constant=json.strict_constant if self.strict else None)
         except (ValueError, RecursionError) as exc:
             raise ParseError(f"JSON parse error - {exc}") from exc
+        refuse_unstorable(data)
+        return data

@@ -6,6 +6,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
+from audit.api import Audited
 from core.api import ServiceWriteViewSet
 from courses import services
 from courses.models import Course, Lesson, Module
@@ -28,7 +29,9 @@ COURSE_TEXT_FIELDS = ["id", "slug", "title", "title_en", "description", "descrip
 INTEGER_MAX = 2_147_483_647
 
 
-class CourseAuthoringViewSet(ServiceWriteViewSet):
+class CourseAuthoringViewSet(Audited, ServiceWriteViewSet):
+    audit_target = "course"
+
     @extend_schema_serializer(component_name="CourseAuthoring")
     class CourseAuthoringInputSerializer(serializers.Serializer):
         slug = serializers.SlugField(max_length=100)
@@ -83,7 +86,9 @@ class CourseAuthoringViewSet(ServiceWriteViewSet):
         services.course_delete(course=instance)
 
 
-class ModuleAuthoringViewSet(ServiceWriteViewSet):
+class ModuleAuthoringViewSet(Audited, ServiceWriteViewSet):
+    audit_target = "module"
+
     @extend_schema_serializer(component_name="ModuleAuthoring")
     class ModuleAuthoringInputSerializer(serializers.Serializer):
         course = serializers.PrimaryKeyRelatedField(queryset=Course.objects.all())
@@ -114,7 +119,9 @@ class ModuleAuthoringViewSet(ServiceWriteViewSet):
         services.module_delete(module=instance)
 
 
-class LessonAuthoringViewSet(ServiceWriteViewSet):
+class LessonAuthoringViewSet(Audited, ServiceWriteViewSet):
+    audit_target = "lesson"
+
     @extend_schema_serializer(component_name="LessonAuthoring")
     class LessonAuthoringInputSerializer(serializers.Serializer):
         module = serializers.PrimaryKeyRelatedField(queryset=Module.objects.all())

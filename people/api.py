@@ -38,9 +38,10 @@ class SignOutApi(_AuthThrottled, TokenBlacklistView):
     """Ends the session of a refresh token: it can no longer be refreshed (its access token
     ends with its short lifetime)."""
 
-    @extend_schema(responses={200: None})
+    @extend_schema(responses={204: None})
     def post(self, request: Request, *args: object, **kwargs: object) -> Response:
-        return super().post(request, *args, **kwargs)
+        super().post(request, *args, **kwargs)  # blacklists it, or raises (401 for a bad token)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class PasswordChangeApi(_AuthThrottled, APIView):
@@ -95,8 +96,9 @@ SyncErrorSerializer = inline_serializer(
     "SyncErrors",
     fields={
         "detail": serializers.CharField(),
-        "code": serializers.CharField(),
-        "errors": RowErrorSerializer(many=True),
+        "code": serializers.CharField(required=False),
+        # One per wrong row; a body of the wrong shape gets `{detail, code}` alone.
+        "errors": RowErrorSerializer(many=True, required=False),
     },
 )
 

@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.http import FileResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import renderers, serializers
 from rest_framework.exceptions import APIException, NotFound
 from rest_framework.generics import ListAPIView
@@ -312,7 +312,10 @@ class HrComplianceApi(APIView):
 
     @extend_schema(
         parameters=[ComplianceQuerySerializer],
-        responses={200: ComplianceRowSerializer(many=True), (200, "text/csv"): str},
+        responses={
+            200: inline_serializer("Compliance", {"results": ComplianceRowSerializer(many=True)}),
+            (200, "text/csv"): str,
+        },
     )
     def get(self, request: Request) -> Any:
         query = ComplianceQuerySerializer(data=request.query_params)

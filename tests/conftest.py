@@ -1,6 +1,11 @@
+import uuid
+from unittest import mock
+
 import pytest
+from django.core.cache.backends.locmem import LocMemCache
 from rest_framework.test import APIClient
 
+from people.throttling import ScopedThrottle
 from tests import factories
 
 
@@ -44,3 +49,12 @@ def client_for(person) -> APIClient:
 def fast_password_hashing(settings):
     # The production hasher is slow on purpose; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def own_throttle_counts():
+    """Each test counts its own requests: the throttles count in a new local cache per test,
+    whatever cache the settings name, so no test is throttled by another's requests and none
+    has to empty a shared Redis (which also holds the broker's queues in CI)."""
+    with mock.patch.object(ScopedThrottle, "cache", LocMemCache(f"throttles-{uuid.uuid4().hex}", {})):
+        yield

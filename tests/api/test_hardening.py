@@ -6,9 +6,10 @@ from unittest import mock
 
 import pytest
 from celery import Celery
-from django.core.cache import cache
+from django.core.cache import caches
 
 from events.models import Event
+from people.throttling import ScopedThrottle
 from quizzes import services as quiz_services
 from quizzes.models import Attempt, Quiz
 from tests import factories
@@ -53,6 +54,21 @@ def test_json_of_ordinary_depth_is_still_read(course, learner):
     assert api.post("/api/v1/auth/token/", body, content_type="application/json").status_code == 401
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"slug": "s", "title": "t", "extra\\u0000": 1}',  # a NUL in an unknown key
+        '{"slug": "s", "title": "t\\u0000"}',
+        '{"slug": "s", "title": "\\ud800"}',  # a lone surrogate: not UTF-8
+    ],
+)
+def test_text_postgresql_cannot_store_is_400_wherever_it_is_in_the_body(instructor, body):
+    response = client_for(instructor).post(
+        "/api/v1/authoring/courses/", body, content_type="application/json"
+    )
+    assert response.status_code == 400
+
+
 # --- 2. NUL bytes in paths -------------------------------------------------------------------
 
 
@@ -84,7 +100,10 @@ def redis_down(settings):
     }
     broker = Celery("redis-down", broker=REDIS_DOWN, set_as_current=False)
     broker.conf.broker_connection_timeout = 1
-    with mock.patch("events.outbox.current_app", broker):
+    with (
+        mock.patch("events.outbox.current_app", broker),
+        mock.patch.object(ScopedThrottle, "cache", caches["default"]),  # the settings' cache, down
+    ):
         yield
 
 
@@ -127,7 +146,6 @@ def test_with_redis_down_sign_in_answers_503_not_500(api, redis_down, learner):
 
 
 def test_rotating_x_forwarded_for_does_not_get_around_the_sign_in_throttle(api, learner, settings):
-    cache.clear()
     statuses = []
     for n in range(100):
         response = api.post(
@@ -145,20 +163,17 @@ def test_behind_one_configured_proxy_the_client_address_is_the_forwarded_one(api
     from rest_framework.settings import api_settings
 
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
-    try:
-        assert api_settings.NUM_PROXIES == 1
-        statuses = set()
-        for n in range(30):  # 30 different clients behind the proxy, one guess each
-            response = api.post(
-                "/api/v1/auth/token/",
-                {"username": learner.user.username, "password": f"guess-{n}"},
-                format="json",
-                HTTP_X_FORWARDED_FOR=f"198.51.100.{n}",
-            )
-            statuses.add(response.status_code)
-        assert statuses == {401}
-    finally:
-        cache.clear()
+    assert api_settings.NUM_PROXIES == 1
+    statuses = set()
+    for n in range(30):  # 30 different clients behind the proxy, one guess each
+        response = api.post(
+            "/api/v1/auth/token/",
+            {"username": learner.user.username, "password": f"guess-{n}"},
+            format="json",
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{n}",
+        )
+        statuses.add(response.status_code)
+    assert statuses == {401}
 
 
 def test_num_proxies_comes_from_the_environment():
@@ -215,12 +230,8 @@ def test_a_second_course_with_only_drafts_shows_no_quizzes(learner):
 
 @pytest.fixture
 def low_rates():
-    from people.throttling import ScopedThrottle
-
-    cache.clear()
     with mock.patch.dict(ScopedThrottle.THROTTLE_RATES, {"answers": "3/min", "submit": "2/min"}):
         yield
-    cache.clear()
 
 
 def test_answer_saves_are_throttled_per_user(course, learner, low_rates):

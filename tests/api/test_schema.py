@@ -42,3 +42,54 @@ def test_the_openapi_document_describes_every_path_of_the_contract(api):
 
 def test_swagger_ui_is_served(api):
     assert api.get("/api/docs/").status_code == 200
+
+
+# --- Issue 11, defect 9: the document says what the server answers --------------------------
+
+
+@pytest.fixture
+def schema(api):
+    return api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+
+
+def test_a_quizs_questions_are_documented_as_the_plain_list_the_server_answers(schema):
+    ok = schema["paths"]["/api/v1/authoring/quizzes/{id}/questions/"]["get"]["responses"]["200"]
+    assert ok["content"]["application/json"]["schema"]["type"] == "array"
+
+
+def test_publish_is_documented_as_the_version_it_answers(schema):
+    ok = schema["paths"]["/api/v1/authoring/quizzes/{id}/publish/"]["post"]["responses"]["200"]
+    ref = ok["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    assert set(schema["components"]["schemas"][ref]["properties"]) == {"quiz", "version", "published_at"}
+
+
+def test_answers_are_required_when_saving_them(schema):
+    body = schema["paths"]["/api/v1/attempts/{attempt_id}/answers/"]["patch"]["requestBody"]
+    assert body["required"] is True
+    ref = body["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    assert schema["components"]["schemas"][ref]["required"] == ["answers"]
+
+
+def test_the_api_documents_only_the_json_bodies_it_reads(schema):
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            if "requestBody" in operation:
+                assert set(operation["requestBody"]["content"]) == {"application/json"}, (method, path)
+
+
+def test_error_answers_are_documented(schema):
+    paths = schema["paths"]
+    codes = {
+        ("/api/v1/auth/token/", "post"): {"400", "401", "429", "503"},
+        ("/api/v1/attempts/{attempt_id}/answers/", "patch"): {"400", "401", "403", "404", "409", "429"},
+        ("/api/v1/attempts/{attempt_id}/submit/", "post"): {"401", "404", "409", "429"},
+        ("/api/v1/authoring/quizzes/", "post"): {"400", "401", "403"},
+        ("/api/v1/verify/{code}/", "get"): {"404", "429"},
+        ("/api/v1/certificates/{certificate_id}/pdf/", "get"): {"401", "404", "409"},
+    }
+    for (path, method), expected in codes.items():
+        documented = set(paths[path][method]["responses"])
+        assert expected <= documented, (path, method, expected - documented)
+    assert "401" not in paths["/api/v1/verify/{code}/"]["get"]["responses"]
+    error = schema["components"]["schemas"]["Error"]
+    assert set(error["properties"]) == {"detail", "code"}
