@@ -185,54 +185,66 @@ def compliance(
     whatever the number of people. `expiring` counts certified people whose certificate runs
     out within `expiring_days`."""
     today = timezone.localdate()
+    units = Unit.objects.all() if unit is None else Unit.objects.filter(path__startswith=unit.path)
+    tree = list(units.values_list("pk", "path", "parent_id"))
     if unit is None:
-        targets = list(Unit.objects.filter(parent__isnull=True).order_by("name"))
-        prefix, depth = "", 0
+        targets = {pk: pk for pk, _, parent in tree if parent is None}
+        depth = 0
     else:
-        targets = list(Unit.objects.filter(parent=unit).order_by("name"))
-        prefix, depth = unit.path, unit.path.count("/")
-    by_path = {t.path: t for t in targets}
-    counts = ComplianceCount.objects.filter(unit__path__startswith=prefix)
+        targets = {pk: pk for pk, _, parent in tree if parent == unit.pk}
+        depth = unit.path.count("/")
+    # Each unit of the subtree counts for its ancestor among the targets (and for the top row).
+    head_of_path = {path: pk for pk, path, _ in tree if pk in targets}
+    target_of: dict[int, int | None] = {
+        pk: head_of_path.get("/".join(path.split("/")[: depth + 1]) + "/") for pk, path, _ in tree
+    }
+    top = None if unit is None else unit.pk
+    counts = ComplianceCount.objects.all()
     expiries = ExpiryCount.objects.filter(
-        unit__path__startswith=prefix,
-        expires_on__gte=today,
-        expires_on__lte=today + timedelta(days=expiring_days),
+        expires_on__gte=today, expires_on__lte=today + timedelta(days=expiring_days)
     )
+    if unit is not None:
+        ids = list(target_of)
+        counts, expiries = counts.filter(unit_id__in=ids), expiries.filter(unit_id__in=ids)
     if course_ids is not None:
         counts, expiries = counts.filter(course_id__in=course_ids), expiries.filter(course_id__in=course_ids)
-    rows: dict[tuple[int | None, int], RollupRow] = {}
-    titles: dict[int, str] = {}
-
-    def targets_of(path: str) -> list[Unit | None]:
-        child = by_path.get("/".join(path.split("/")[: depth + 1]) + "/")
-        return [unit, child] if child is not None else [unit]
-
-    def row(target: Unit | None, course_id: int) -> RollupRow:
-        key = (target.pk if target else None, course_id)
-        if key not in rows:
-            rows[key] = RollupRow(unit=target, course_id=course_id, course="")
-        return rows[key]
-
-    for path, course_id, assigned, certified, in_progress, overdue in counts.values_list(
-        "unit__path", "course_id", "assigned", "certified", "in_progress", "overdue"
+    sums: dict[tuple[int | None, int], list[int]] = {}
+    for unit_id, course_id, *values in counts.values_list(
+        "unit_id", "course_id", "assigned", "certified", "in_progress", "overdue"
     ):
-        titles[course_id] = ""
-        for target in targets_of(path):
-            r = row(target, course_id)
-            r.assigned += assigned
-            r.certified += certified
-            r.in_progress += in_progress
-            r.overdue += overdue
-    for path, course_id, n in expiries.values_list("unit__path", "course_id", "n"):
-        for target in targets_of(path):
-            row(target, course_id).expiring += n
+        for key in ((top, course_id), (target_of.get(unit_id), course_id)):
+            if key[0] is None and key[0] is not top:
+                continue
+            total = sums.setdefault(key, [0, 0, 0, 0, 0])
+            for i, value in enumerate(values):
+                total[i] += value
+    for unit_id, course_id, n in expiries.values_list("unit_id", "course_id", "n"):
+        for key in ((top, course_id), (target_of.get(unit_id), course_id)):
+            if key[0] is None and key[0] is not top:
+                continue
+            sums.setdefault(key, [0, 0, 0, 0, 0])[4] += n
+    named = {u.pk: u for u in Unit.objects.filter(pk__in=[k for k, _ in sums if k is not None])}
+    if unit is not None:
+        named[unit.pk] = unit
+    titles: dict[int, str] = {course_id: "" for _, course_id in sums}
     titles.update(Course.objects.filter(pk__in=list(titles)).values_list("pk", "title"))
-    order: dict[int | None, int] = {None if unit is None else unit.pk: 0}
-    order.update({t.pk: i + 1 for i, t in enumerate(targets)})
-    result = sorted(rows.values(), key=lambda r: (r.course_id, order[r.unit.pk if r.unit else None]))
-    for r in result:
-        r.course = titles.get(r.course_id, "")
-    return result
+    rows = [
+        RollupRow(
+            unit=named[unit_id] if unit_id is not None else None,
+            course_id=course_id,
+            course=titles[course_id],
+            assigned=v[0],
+            certified=v[1],
+            in_progress=v[2],
+            overdue=v[3],
+            expiring=v[4],
+        )
+        for (unit_id, course_id), v in sums.items()
+    ]
+    return sorted(
+        rows,
+        key=lambda r: (r.course_id, r.unit is not None and (r.unit.pk != top), r.unit.name if r.unit else ""),
+    )
 
 
 COMPLIANCE_STATES = ("certified", "not_certified", "in_progress", "overdue", "expiring", "not_started")
@@ -251,7 +263,10 @@ def compliance_people(
     now, today = timezone.now(), timezone.localdate()
     qs = ComplianceStatus.objects.filter(course_id=course_id).select_related("person", "unit")
     if unit is not None:
-        qs = qs.filter(unit__path__startswith=unit.path)
+        # The subtree's ids first (units are few): the status rows are then read by their index.
+        qs = qs.filter(
+            unit_id__in=list(Unit.objects.filter(path__startswith=unit.path).values_list("pk", flat=True))
+        )
     if function:
         qs = qs.filter(person__function=function)
     if state == "certified":
