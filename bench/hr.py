@@ -40,6 +40,7 @@ from people.services import user_create  # noqa: E402
 from people.sync import personnel_sync  # noqa: E402
 from quizzes.models import Quiz  # noqa: E402
 from reports import selectors, services  # noqa: E402
+from reports.models import ComplianceRollup  # noqa: E402
 from tests import factories  # noqa: E402
 
 PEOPLE = int(os.environ.get("BENCH_HR_PEOPLE", "500000"))
@@ -111,7 +112,8 @@ def generate() -> dict[str, int]:
         cursor.execute(
             "TRUNCATE people_unit, people_person, people_transfer, courses_course, courses_enrolment, "
             "quizzes_attempt, certificates_certificate, reports_compliancestatus, reports_compliancecount, "
-            "reports_expirycount, reports_assignment, events_event, auth_user RESTART IDENTITY CASCADE"
+            "reports_expirycount, reports_compliancerollup, reports_expiryrollup, reports_assignment, "
+            "events_event, auth_user RESTART IDENTITY CASCADE"
         )
     course_a = factories.course(slug="bench-humanis")
     course_b = factories.course(slug="bench-etika")
@@ -248,6 +250,10 @@ def main() -> None:
         print(f"roll-up built from scratch: {written:,} status rows in {time.perf_counter() - start:.1f} s")
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
+    if not ComplianceRollup.objects.exists():
+        start = time.perf_counter()
+        services.compliance_rollups_rebuild()
+        print(f"subtree totals rebuilt from the per-unit counters in {time.perf_counter() - start:.1f} s")
     course = Course.objects.get(slug="bench-humanis")
     polda = Unit.objects.get(code="P07")
     polsek = Unit.objects.get(code="P07-R03-S1")

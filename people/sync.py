@@ -176,7 +176,7 @@ def units_sync(*, rows: Sequence[Mapping[str, Any]]) -> SyncResult:
     if created or moved:
         changed_ids |= _paths_rebuild(moved)
     if changed_ids:
-        outbox.record(types.REGISTRY_CHANGED, unit_ids=sorted(changed_ids))
+        outbox.record(types.REGISTRY_CHANGED, unit_ids=sorted(changed_ids), moved=bool(moved))
     return SyncResult(created=created, updated=updated, unchanged=len(wanted) - created - updated)
 
 

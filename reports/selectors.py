@@ -23,7 +23,7 @@ from certificates.selectors import certificates_with_relations
 from courses.models import Course, Module
 from people.models import Person, Unit
 from quizzes.models import Attempt, Quiz
-from reports.models import Assignment, ComplianceCount, ComplianceStatus, ExpiryCount
+from reports.models import Assignment, ComplianceRollup, ComplianceStatus, ExpiryRollup
 
 # --- A learner's courses ----------------------------------------------------------------------
 
@@ -181,56 +181,49 @@ def compliance(
     *, unit: Unit | None = None, course_ids: list[int] | None = None, expiring_days: int = 30
 ) -> list[RollupRow]:
     """Rows for `unit` (None: the whole force) and each of its child units (the root units),
-    per course, each rolled up over its subtree from the per-unit counters: three queries
-    whatever the number of people. `expiring` counts certified people whose certificate runs
-    out within `expiring_days`."""
+    per course, each over its whole subtree: read from the subtree totals the events keep
+    (ComplianceRollup, ExpiryRollup), one row per unit shown, whatever the number of people.
+    `expiring` counts certified people whose certificate runs out within `expiring_days`."""
     today = timezone.localdate()
-    units = Unit.objects.all() if unit is None else Unit.objects.filter(path__startswith=unit.path)
-    tree = list(units.values_list("pk", "path", "parent_id"))
-    if unit is None:
-        targets = {pk: pk for pk, _, parent in tree if parent is None}
-        depth = 0
-    else:
-        targets = {pk: pk for pk, _, parent in tree if parent == unit.pk}
-        depth = unit.path.count("/")
-    # Each unit of the subtree counts for its ancestor among the targets (and for the top row).
-    head_of_path = {path: pk for pk, path, _ in tree if pk in targets}
-    target_of: dict[int, int | None] = {
-        pk: head_of_path.get("/".join(path.split("/")[: depth + 1]) + "/") for pk, path, _ in tree
-    }
-    top = None if unit is None else unit.pk
-    counts = ComplianceCount.objects.all()
-    expiries = ExpiryCount.objects.filter(
-        expires_on__gte=today, expires_on__lte=today + timedelta(days=expiring_days)
+    children = list(
+        (Unit.objects.filter(parent__isnull=True) if unit is None else Unit.objects.filter(parent=unit)).only(
+            "pk", "code", "name"
+        )
     )
+    by_id: dict[int, Unit] = {u.pk: u for u in children}
     if unit is not None:
-        ids = list(target_of)
-        counts, expiries = counts.filter(unit_id__in=ids), expiries.filter(unit_id__in=ids)
+        by_id[unit.pk] = unit
+    top = None if unit is None else unit.pk
+    rollups = ComplianceRollup.objects.filter(unit_id__in=list(by_id))
+    expiries = ExpiryRollup.objects.filter(
+        unit_id__in=list(by_id), expires_on__gte=today, expires_on__lte=today + timedelta(days=expiring_days)
+    )
     if course_ids is not None:
-        counts, expiries = counts.filter(course_id__in=course_ids), expiries.filter(course_id__in=course_ids)
+        rollups, expiries = (
+            rollups.filter(course_id__in=course_ids),
+            expiries.filter(course_id__in=course_ids),
+        )
     sums: dict[tuple[int | None, int], list[int]] = {}
-    for unit_id, course_id, *values in counts.values_list(
-        "unit_id", "course_id", "assigned", "certified", "in_progress", "overdue"
-    ):
-        for key in ((top, course_id), (target_of.get(unit_id), course_id)):
-            if key[0] is None and key[0] is not top:
-                continue
+
+    def add(unit_id: int, course_id: int, values: list[int]) -> None:
+        keys: list[tuple[int | None, int]] = [(unit_id, course_id)]
+        if unit is None:  # the whole force is the sum of the root units
+            keys.append((None, course_id))
+        for key in keys:
             total = sums.setdefault(key, [0, 0, 0, 0, 0])
             for i, value in enumerate(values):
                 total[i] += value
+
+    for unit_id, course_id, *values in rollups.values_list(
+        "unit_id", "course_id", "assigned", "certified", "in_progress", "overdue"
+    ):
+        add(unit_id, course_id, [*values, 0])
     for unit_id, course_id, n in expiries.values_list("unit_id", "course_id", "n"):
-        for key in ((top, course_id), (target_of.get(unit_id), course_id)):
-            if key[0] is None and key[0] is not top:
-                continue
-            sums.setdefault(key, [0, 0, 0, 0, 0])[4] += n
-    named = {u.pk: u for u in Unit.objects.filter(pk__in=[k for k, _ in sums if k is not None])}
-    if unit is not None:
-        named[unit.pk] = unit
-    titles: dict[int, str] = {course_id: "" for _, course_id in sums}
-    titles.update(Course.objects.filter(pk__in=list(titles)).values_list("pk", "title"))
+        add(unit_id, course_id, [0, 0, 0, 0, n])
+    titles = dict(Course.objects.filter(pk__in={c for _, c in sums}).values_list("pk", "title"))
     rows = [
         RollupRow(
-            unit=named[unit_id] if unit_id is not None else None,
+            unit=by_id[unit_id] if unit_id is not None else None,
             course_id=course_id,
             course=titles[course_id],
             assigned=v[0],
