@@ -8,7 +8,8 @@
 
 Run with `make bench-hr` (DATABASE_URL must be PostgreSQL; the generator empties the registry,
 courses and HR tables of that database first, so give it a database of its own). Data is made
-once and kept: run again with BENCH_HR_REGENERATE=1 to make it anew."""
+once and kept: run again with BENCH_HR_REGENERATE=1 to make it anew; BENCH_HR_QUICK=1 times the
+API only (no naive baseline, no sync)."""
 
 import io
 import os
@@ -46,6 +47,7 @@ from tests import factories  # noqa: E402
 PEOPLE = int(os.environ.get("BENCH_HR_PEOPLE", "500000"))
 SYNC_ROWS = 100_000
 RUNS = 30
+QUICK = os.environ.get("BENCH_HR_QUICK") == "1"  # the API timings only: no naive baseline, no sync
 FUNCTIONS = ["lantas"] * 15 + ["spkt"] * 15 + ["samapta"] * 30 + ["reskrim"] * 15 + ["intelkam"] * 10
 FUNCTIONS += ["binmas"] * 10 + ["other"] * 5
 RANKS = ["Bripda", "Briptu", "Brigpol", "Bripka", "Aipda", "Aiptu", "Ipda", "Iptu", "AKP"]
@@ -212,6 +214,8 @@ def generate() -> dict[str, int]:
 
 
 def timed(fn: Callable[[], object], runs: int = RUNS) -> tuple[float, float]:
+    if not runs:
+        return float("nan"), float("nan")
     fn()  # warm
     times = []
     for _ in range(runs):
@@ -267,8 +271,9 @@ def main() -> None:
     force = timed(get(client, f"/api/v1/hr/compliance/?course={course.pk}"))
     in_polda = timed(get(client, f"/api/v1/hr/compliance/?course={course.pk}&unit={polda.pk}"))
     courses = Course.objects.filter(pk=course.pk)
-    naive_force = timed(lambda: selectors.compliance_by_scan(courses=courses), runs=5)
-    naive_polda = timed(lambda: selectors.compliance_by_scan(courses=courses, unit=polda), runs=5)
+    naive_runs = 0 if QUICK else 5
+    naive_force = timed(lambda: selectors.compliance_by_scan(courses=courses), runs=naive_runs)
+    naive_polda = timed(lambda: selectors.compliance_by_scan(courses=courses, unit=polda), runs=naive_runs)
     rows += [
         ("compliance, whole force (API, roll-up)", *force),
         ("compliance, whole force (naive GROUP BY)", *naive_force),
@@ -298,7 +303,8 @@ def main() -> None:
     print(f"ratio naive/roll-up p95: whole force {naive_force[1] / force[1]:.0f}x, "
           f"one Polda {naive_polda[1] / in_polda[1]:.0f}x")  # fmt: skip
 
-    sync_bench(polsek)
+    if not QUICK:
+        sync_bench(polsek)
 
 
 def sync_bench(polsek: Unit) -> None:
