@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from certificates.services import certificate_revoke
 from people.models import Person, Unit
-from people.services import unit_get_or_create
+from people.services import unit_get_or_create, unit_update
 from people.sync import personnel_sync, units_sync
 from reports import services
 from reports.models import ComplianceCount, ComplianceRollup
@@ -174,3 +174,11 @@ def test_people_list_query_count_is_pinned(org, course, hr, django_assert_max_nu
     with django_assert_max_num_queries(6):
         body = client_for(hr).get(f"/api/v1/hr/compliance/people/?course={course.pk}").json()
     assert len(body["results"]) == 13
+
+
+def test_a_unit_moved_in_the_admin_moves_its_totals_too(org, course, hr):
+    jabar = unit_get_or_create(name="Polda Jawa Barat", level=Unit.Level.POLDA)
+    unit_update(unit_id=org["depok"].pk, name=org["depok"].name, level="polres", parent=jabar)
+    factories.deliver_events()
+    rows = client_for(hr).get(f"/api/v1/hr/compliance/?course={course.pk}").json()["results"]
+    assert {(r["unit"] or {}).get("code"): r["assigned"] for r in rows}[jabar.code] == 1
