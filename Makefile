@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: run test lint format bench bench-issuance migrate seed clean messages browser-deps
+.PHONY: run test lint format bench bench-issuance bench-hr migrate seed clean messages browser-deps
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -81,6 +81,14 @@ bench-issuance: export DJANGO_DEBUG ?= 1
 bench-issuance: export LENCANA_VAR_DIR ?= $(CURDIR)/var/bench
 bench-issuance: $(STAMP)
 	$(BIN)/python bench/issuance.py
+
+# HR at the size of the force (bench/hr.py): PostgreSQL only, in a database of its own, which the
+# generator empties first (BENCH_DATABASE_URL, default a local lencana_bench).
+bench-hr: export DJANGO_DEBUG ?= 1
+bench-hr: export LENCANA_VAR_DIR ?= $(CURDIR)/var/bench
+bench-hr: export DATABASE_URL = $(or $(BENCH_DATABASE_URL),postgres://postgres@127.0.0.1:5432/lencana_bench)
+bench-hr: $(STAMP)
+	$(BIN)/python bench/hr.py
 
 clean:
 	rm -rf var $(VENV)

@@ -9,6 +9,7 @@ from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 
 from core.errors import Conflict
+from events import outbox, types
 from people.models import Person, Role, Transfer, Unit
 
 
@@ -50,6 +51,9 @@ def unit_update(*, unit_id: int, name: str, level: str, parent: Unit | None, cod
         Unit.objects.filter(path__startswith=old_path).exclude(pk=unit.pk).update(
             path=Concat(Value(new_path), Substr("path", len(old_path) + 1), output_field=CharField())
         )
+        # Assignments by subtree and the reports' subtree totals follow the move.
+        moved = list(Unit.objects.filter(path__startswith=new_path).values_list("pk", flat=True))
+        outbox.record(types.REGISTRY_CHANGED, unit_ids=moved, moved=True)
     return unit
 
 

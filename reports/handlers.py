@@ -39,3 +39,5 @@ def compliance_after_revocation(event: Event) -> None:
 @handler(types.REGISTRY_CHANGED)
 def compliance_after_registry_change(event: Event) -> None:
     services.compliance_refresh(unit_ids=event.data["unit_ids"])
+    if event.data.get("moved"):  # units changed place in the tree: their ancestors changed
+        services.compliance_rollups_rebuild()

@@ -144,3 +144,38 @@ class ExpiryCount(models.Model):
 
     def __str__(self) -> str:
         return f"unit {self.unit_id}, course {self.course_id}: {self.n} until {self.expires_on}"
+
+
+class ComplianceRollup(models.Model):
+    """ComplianceCount summed over a unit's whole subtree (the unit included), kept by deltas, so
+    a report reads one row per unit it shows."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="+")
+    assigned = models.IntegerField(default=0)
+    certified = models.IntegerField(default=0)
+    in_progress = models.IntegerField(default=0)
+    overdue = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["unit", "course"], name="one_rollup_per_unit_course")]
+
+    def __str__(self) -> str:
+        return f"subtree of unit {self.unit_id}, course {self.course_id}: {self.certified}/{self.assigned}"
+
+
+class ExpiryRollup(models.Model):
+    """ExpiryCount summed over a unit's whole subtree (the unit included)."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="+")
+    expires_on = models.DateField()
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "course", "expires_on"], name="one_expiry_rollup_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"subtree of unit {self.unit_id}, course {self.course_id}: {self.n} until {self.expires_on}"

@@ -23,7 +23,12 @@ from certificates.selectors import certificates_with_relations
 from courses.models import Course, Enrolment, Module
 from people.models import Person, Unit
 from quizzes.models import Attempt, Quiz, QuizVersion
-from reports.models import Assignment, ComplianceCount, ComplianceStatus, ExpiryCount
+from reports.models import (
+    Assignment,
+    ComplianceRollup,
+    ComplianceStatus,
+    ExpiryRollup,
+)
 
 # --- A learner's courses ----------------------------------------------------------------------
 
@@ -192,58 +197,63 @@ def compliance(
     *, unit: Unit | None = None, course_ids: list[int] | None = None, expiring_days: int = 30
 ) -> list[RollupRow]:
     """Rows for `unit` (None: the whole force) and each of its child units (the root units),
-    per course, each rolled up over its subtree from the per-unit counters: three queries
-    whatever the number of people. `expiring` counts certified people whose certificate runs
-    out within `expiring_days`."""
+    per course, each over its whole subtree: read from the subtree totals the events keep
+    (ComplianceRollup, ExpiryRollup), one row per unit shown, whatever the number of people.
+    `expiring` counts certified people whose certificate runs out within `expiring_days`."""
     today = timezone.localdate()
-    if unit is None:
-        targets = list(Unit.objects.filter(parent__isnull=True).order_by("name"))
-        prefix, depth = "", 0
-    else:
-        targets = list(Unit.objects.filter(parent=unit).order_by("name"))
-        prefix, depth = unit.path, unit.path.count("/")
-    by_path = {t.path: t for t in targets}
-    counts = ComplianceCount.objects.filter(unit__path__startswith=prefix)
-    expiries = ExpiryCount.objects.filter(
-        unit__path__startswith=prefix,
-        expires_on__gte=today,
-        expires_on__lte=today + timedelta(days=expiring_days),
+    children = list(
+        (Unit.objects.filter(parent__isnull=True) if unit is None else Unit.objects.filter(parent=unit)).only(
+            "pk", "code", "name"
+        )
+    )
+    by_id: dict[int, Unit] = {u.pk: u for u in children}
+    if unit is not None:
+        by_id[unit.pk] = unit
+    top = None if unit is None else unit.pk
+    rollups = ComplianceRollup.objects.filter(unit_id__in=list(by_id))
+    expiries = ExpiryRollup.objects.filter(
+        unit_id__in=list(by_id), expires_on__gte=today, expires_on__lte=today + timedelta(days=expiring_days)
     )
     if course_ids is not None:
-        counts, expiries = counts.filter(course_id__in=course_ids), expiries.filter(course_id__in=course_ids)
-    rows: dict[tuple[int | None, int], RollupRow] = {}
-    titles: dict[int, str] = {}
+        rollups, expiries = (
+            rollups.filter(course_id__in=course_ids),
+            expiries.filter(course_id__in=course_ids),
+        )
+    sums: dict[tuple[int | None, int], list[int]] = {}
 
-    def targets_of(path: str) -> list[Unit | None]:
-        child = by_path.get("/".join(path.split("/")[: depth + 1]) + "/")
-        return [unit, child] if child is not None else [unit]
+    def add(unit_id: int, course_id: int, values: list[int]) -> None:
+        keys: list[tuple[int | None, int]] = [(unit_id, course_id)]
+        if unit is None:  # the whole force is the sum of the root units
+            keys.append((None, course_id))
+        for key in keys:
+            total = sums.setdefault(key, [0, 0, 0, 0, 0])
+            for i, value in enumerate(values):
+                total[i] += value
 
-    def row(target: Unit | None, course_id: int) -> RollupRow:
-        key = (target.pk if target else None, course_id)
-        if key not in rows:
-            rows[key] = RollupRow(unit=target, course_id=course_id, course="")
-        return rows[key]
-
-    for path, course_id, assigned, certified, in_progress, overdue in counts.values_list(
-        "unit__path", "course_id", "assigned", "certified", "in_progress", "overdue"
+    for unit_id, course_id, *values in rollups.values_list(
+        "unit_id", "course_id", "assigned", "certified", "in_progress", "overdue"
     ):
-        titles[course_id] = ""
-        for target in targets_of(path):
-            r = row(target, course_id)
-            r.assigned += assigned
-            r.certified += certified
-            r.in_progress += in_progress
-            r.overdue += overdue
-    for path, course_id, n in expiries.values_list("unit__path", "course_id", "n"):
-        for target in targets_of(path):
-            row(target, course_id).expiring += n
-    titles.update(Course.objects.filter(pk__in=list(titles)).values_list("pk", "title"))
-    order: dict[int | None, int] = {None if unit is None else unit.pk: 0}
-    order.update({t.pk: i + 1 for i, t in enumerate(targets)})
-    result = sorted(rows.values(), key=lambda r: (r.course_id, order[r.unit.pk if r.unit else None]))
-    for r in result:
-        r.course = titles.get(r.course_id, "")
-    return result
+        add(unit_id, course_id, [*values, 0])
+    for unit_id, course_id, n in expiries.values_list("unit_id", "course_id", "n"):
+        add(unit_id, course_id, [0, 0, 0, 0, n])
+    titles = dict(Course.objects.filter(pk__in={c for _, c in sums}).values_list("pk", "title"))
+    rows = [
+        RollupRow(
+            unit=by_id[unit_id] if unit_id is not None else None,
+            course_id=course_id,
+            course=titles[course_id],
+            assigned=v[0],
+            certified=v[1],
+            in_progress=v[2],
+            overdue=v[3],
+            expiring=v[4],
+        )
+        for (unit_id, course_id), v in sums.items()
+    ]
+    return sorted(
+        rows,
+        key=lambda r: (r.course_id, r.unit is not None and (r.unit.pk != top), r.unit.name if r.unit else ""),
+    )
 
 
 COMPLIANCE_STATES = ("certified", "not_certified", "in_progress", "overdue", "expiring", "not_started")
@@ -262,7 +272,10 @@ def compliance_people(
     now, today = timezone.now(), timezone.localdate()
     qs = ComplianceStatus.objects.filter(course_id=course_id).select_related("person", "unit")
     if unit is not None:
-        qs = qs.filter(unit__path__startswith=unit.path)
+        # The subtree's ids first (units are few): the status rows are then read by their index.
+        qs = qs.filter(
+            unit_id__in=list(Unit.objects.filter(path__startswith=unit.path).values_list("pk", flat=True))
+        )
     if function:
         qs = qs.filter(person__function=function)
     if state == "certified":

@@ -32,7 +32,15 @@ from events import outbox, types
 from people.models import Function, Person, Unit
 from quizzes.models import Attempt
 from reports import selectors
-from reports.models import Assignment, ComplianceCount, ComplianceStatus, ExpiryCount, Export
+from reports.models import (
+    Assignment,
+    ComplianceCount,
+    ComplianceRollup,
+    ComplianceStatus,
+    ExpiryCount,
+    ExpiryRollup,
+    Export,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -282,6 +290,18 @@ def compliance_refresh(
                 count[2] += has_started
                 count[3] += bool(due_on and due_on < today)
 
+    old_counts = {
+        (u, c): list(v)
+        for u, c, *v in _in(
+            _in(ComplianceCount.objects.all(), "unit_id", units), "course_id", courses
+        ).values_list("unit_id", "course_id", "assigned", "certified", "in_progress", "overdue")
+    }
+    old_expiries = {
+        (u, c, d): n
+        for u, c, d, n in _in(
+            _in(ExpiryCount.objects.all(), "unit_id", units), "course_id", courses
+        ).values_list("unit_id", "course_id", "expires_on", "n")
+    }
     for model in (ComplianceStatus, ComplianceCount, ExpiryCount):
         _in(_in(model.objects.all(), "unit_id", units), "course_id", courses).delete()  # type: ignore[attr-defined]
     ComplianceStatus.objects.bulk_create(statuses, batch_size=BATCH)
@@ -298,7 +318,102 @@ def compliance_refresh(
         [ExpiryCount(unit_id=u, course_id=c, expires_on=d, n=n) for (u, c, d), n in expiries.items()],
         batch_size=BATCH,
     )
+    if units is None:
+        compliance_rollups_rebuild(course_ids=courses)
+    else:
+        _rollups_apply(
+            unit_path=unit_path,
+            count_deltas={
+                key: [
+                    n - o
+                    for n, o in zip(
+                        counts.get(key, [0, 0, 0, 0]), old_counts.get(key, [0, 0, 0, 0]), strict=True
+                    )
+                ]
+                for key in set(counts) | set(old_counts)
+            },
+            expiry_deltas={
+                key: expiries.get(key, 0) - old_expiries.get(key, 0)
+                for key in set(expiries) | set(old_expiries)
+            },
+        )
     return len(statuses)
+
+
+def _ancestors(path: str) -> list[int]:
+    return [int(pk) for pk in path.split("/") if pk]
+
+
+def _rollups_apply(
+    *,
+    unit_path: dict[int, str],
+    count_deltas: dict[tuple[int, int], list[int]],
+    expiry_deltas: dict[tuple[int, int, date], int],
+) -> None:
+    """Add the change of some units' counts to the subtree totals of each of their ancestors."""
+    totals: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for (unit_id, course_id), changes in count_deltas.items():
+        if any(changes):
+            for ancestor in _ancestors(unit_path[unit_id]):
+                total = totals[(ancestor, course_id)]
+                for i, change in enumerate(changes):
+                    total[i] += change
+    days: dict[tuple[int, int, date], int] = defaultdict(int)
+    for (unit_id, course_id, day), delta in expiry_deltas.items():
+        if delta:
+            for ancestor in _ancestors(unit_path[unit_id]):
+                days[(ancestor, course_id, day)] += delta
+    ComplianceRollup.objects.bulk_create(
+        [ComplianceRollup(unit_id=u, course_id=c) for u, c in totals], ignore_conflicts=True
+    )
+    for (u, c), (a, cert, p, o) in totals.items():
+        if a or cert or p or o:
+            ComplianceRollup.objects.filter(unit_id=u, course_id=c).update(
+                assigned=F("assigned") + a, certified=F("certified") + cert,
+                in_progress=F("in_progress") + p, overdue=F("overdue") + o,
+            )  # fmt: skip
+    ExpiryRollup.objects.bulk_create(
+        [ExpiryRollup(unit_id=u, course_id=c, expires_on=d) for u, c, d in days], ignore_conflicts=True
+    )
+    for (u, c, day), n in days.items():
+        if n:
+            ExpiryRollup.objects.filter(unit_id=u, course_id=c, expires_on=day).update(n=F("n") + n)
+    ExpiryRollup.objects.filter(n=0, unit_id__in={u for u, _, _ in days}).delete()
+
+
+@transaction.atomic
+def compliance_rollups_rebuild(*, course_ids: Iterable[int] | None = None) -> None:
+    """The subtree totals of every unit summed anew from the per-unit counts (after units
+    moved in the tree, or a refresh of every unit): no people are read."""
+    courses = None if course_ids is None else list(course_ids)
+    unit_path = dict(Unit.objects.values_list("pk", "path"))
+    totals: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for unit_id, course_id, *values in _in(ComplianceCount.objects.all(), "course_id", courses).values_list(
+        "unit_id", "course_id", "assigned", "certified", "in_progress", "overdue"
+    ):
+        for ancestor in _ancestors(unit_path[unit_id]):
+            total = totals[(ancestor, course_id)]
+            for i, v in enumerate(values):
+                total[i] += v
+    days: dict[tuple[int, int, date], int] = defaultdict(int)
+    for unit_id, course_id, day, n in _in(ExpiryCount.objects.all(), "course_id", courses).values_list(
+        "unit_id", "course_id", "expires_on", "n"
+    ):
+        for ancestor in _ancestors(unit_path[unit_id]):
+            days[(ancestor, course_id, day)] += n
+    _in(ComplianceRollup.objects.all(), "course_id", courses).delete()
+    _in(ExpiryRollup.objects.all(), "course_id", courses).delete()
+    ComplianceRollup.objects.bulk_create(
+        [
+            ComplianceRollup(unit_id=u, course_id=c, assigned=a, certified=cert, in_progress=p, overdue=o)
+            for (u, c), (a, cert, p, o) in totals.items()
+        ],
+        batch_size=BATCH,
+    )
+    ExpiryRollup.objects.bulk_create(
+        [ExpiryRollup(unit_id=u, course_id=c, expires_on=d, n=n) for (u, c, d), n in days.items()],
+        batch_size=BATCH,
+    )
 
 
 def compliance_refresh_for_person(*, person_id: int, course_id: int | None = None) -> int:

@@ -70,11 +70,20 @@ def test_answers_are_required_when_saving_them(schema):
     assert schema["components"]["schemas"][ref]["required"] == ["answers"]
 
 
+# The views that read more than JSON, and what: a GIFT file upload, the registry's CSV.
+OTHER_BODIES = {
+    ("post", "/api/v1/authoring/gift/import/"): {"application/json", "multipart/form-data"},
+    ("post", "/api/v1/registry/units/sync/"): {"application/json", "text/csv"},
+    ("post", "/api/v1/registry/personnel/sync/"): {"application/json", "text/csv"},
+}
+
+
 def test_the_api_documents_only_the_json_bodies_it_reads(schema):
     for path, item in schema["paths"].items():
         for method, operation in item.items():
             if "requestBody" in operation:
-                assert set(operation["requestBody"]["content"]) == {"application/json"}, (method, path)
+                expected = OTHER_BODIES.get((method, path), {"application/json"})
+                assert set(operation["requestBody"]["content"]) == expected, (method, path)
 
 
 def test_error_answers_are_documented(schema):

@@ -1,0 +1,331 @@
+"""HR at the size of the force: 500,000 personnel in 2,653 units and about 2,000,000 enrolment rows
+(enrolments, attempts, certificates) written straight into PostgreSQL with COPY, then:
+
+- compliance for the whole force and for one Polda (p50/p95 over 30 requests, server time through
+  Django's full request stack), beside the naive per-request GROUP BY over the same data;
+- a person's transcript and one Polsek's list of personnel (the compliance drill-down);
+- a bulk personnel sync of 100,000 rows: new, the same again, and with transfers.
+
+Run with `make bench-hr` (DATABASE_URL must be PostgreSQL; the generator empties the registry,
+courses and HR tables of that database first, so give it a database of its own). Data is made
+once and kept: run again with BENCH_HR_REGENERATE=1 to make it anew; BENCH_HR_QUICK=1 times the
+API only (no naive baseline, no sync)."""
+
+import io
+import os
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, reset_queries, transaction  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from rest_framework.test import APIClient  # noqa: E402
+
+from courses.models import Course  # noqa: E402
+from people.models import Person, Unit  # noqa: E402
+from people.services import user_create  # noqa: E402
+from people.sync import personnel_sync  # noqa: E402
+from quizzes.models import Quiz  # noqa: E402
+from reports import selectors, services  # noqa: E402
+from reports.models import ComplianceRollup  # noqa: E402
+from tests import factories  # noqa: E402
+
+PEOPLE = int(os.environ.get("BENCH_HR_PEOPLE", "500000"))
+SYNC_ROWS = 100_000
+RUNS = 30
+QUICK = os.environ.get("BENCH_HR_QUICK") == "1"  # the API timings only: no naive baseline, no sync
+FUNCTIONS = ["lantas"] * 15 + ["spkt"] * 15 + ["samapta"] * 30 + ["reskrim"] * 15 + ["intelkam"] * 10
+FUNCTIONS += ["binmas"] * 10 + ["other"] * 5
+RANKS = ["Bripda", "Briptu", "Brigpol", "Bripka", "Aipda", "Aiptu", "Ipda", "Iptu", "AKP"]
+
+
+def copy(table: str, columns: list[str], rows: list[tuple]) -> None:
+    """COPY rows (tuples of str/None) into a table, in one stream."""
+    buffer = io.StringIO()
+    for row in rows:
+        buffer.write("\t".join("\\N" if v is None else str(v) for v in row) + "\n")
+    raw = connection.connection
+    with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as stream:
+        stream.write(buffer.getvalue())
+
+
+class Copier:
+    """Rows for several tables, sent with COPY in chunks, parents before children (so memory stays
+    small and every foreign key finds its row)."""
+
+    def __init__(self, tables: dict[str, list[str]], chunk: int = 200_000):
+        self.tables, self.chunk = tables, chunk
+        self.rows: dict[str, list[tuple]] = {t: [] for t in tables}
+        self.counts: dict[str, int] = dict.fromkeys(tables, 0)
+
+    def add(self, table: str, row: tuple) -> None:
+        self.rows[table].append(row)
+        if len(self.rows[table]) >= self.chunk:
+            self.flush()
+
+    def flush(self) -> None:
+        for table, columns in self.tables.items():
+            if self.rows[table]:
+                copy(table, columns, self.rows[table])
+                self.counts[table] += len(self.rows[table])
+                self.rows[table] = []
+
+
+def units_tree() -> list[tuple[int, str, str, str, int | None, str]]:
+    """Mabes, 34 Polda, 16 Polres each (with a Sat Lantas), 2 or 3 Polsek per Polres."""
+    rows: list[tuple[int, str, str, str, int | None, str]] = []
+
+    def add(code: str, name: str, level: str, parent: tuple | None) -> tuple:
+        pk = len(rows) + 1
+        row = (pk, code, name, level, parent[0] if parent else None, f"{parent[5] if parent else ''}{pk}/")
+        rows.append(row)
+        return row
+
+    mabes = add("MABES", "Mabes Polri", "mabes", None)
+    for d in range(1, 35):
+        polda = add(f"P{d:02}", f"Polda {d:02}", "polda", mabes)
+        for r in range(1, 17):
+            polres = add(f"P{d:02}-R{r:02}", f"Polres {d:02}-{r:02}", "polres", polda)
+            add(f"P{d:02}-R{r:02}-SL", "Sat Lantas", "satuan", polres)
+            for s in range(1, 4 if r % 10 < 7 else 3):
+                add(f"P{d:02}-R{r:02}-S{s}", f"Polsek {d:02}-{r:02}-{s}", "polsek", polres)
+    return rows
+
+
+def generate() -> dict[str, int]:
+    rnd = random.Random(10)
+    now = timezone.now()
+    today = timezone.localdate()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE people_unit, people_person, people_transfer, courses_course, courses_enrolment, "
+            "quizzes_attempt, certificates_certificate, reports_compliancestatus, reports_compliancecount, "
+            "reports_expirycount, reports_compliancerollup, reports_expiryrollup, reports_assignment, "
+            "events_event, auth_user RESTART IDENTITY CASCADE"
+        )
+    course_a = factories.course(slug="bench-humanis")
+    course_b = factories.course(slug="bench-etika")
+    Course.objects.filter(pk=course_a.pk).update(
+        title="Pelayanan Humanis", required_functions=["lantas", "spkt"], due_date=today - timedelta(days=30)
+    )
+    Course.objects.filter(pk=course_b.pk).update(
+        title="Etika Profesi", required_functions=["lantas", "spkt", "samapta", "reskrim"]
+    )
+    quizzes = {
+        c.pk: [(q.pk, q.versions.order_by("-id")[0].pk) for q in Quiz.objects.filter(module__course=c)]
+        for c in (course_a, course_b)
+    }
+
+    units = units_tree()
+    copy("people_unit", ["id", "code", "name", "level", "parent_id", "path"], units)
+    scale = min(1.0, PEOPLE / 500_000)
+    weights = {
+        k: int(v * scale) for k, v in {"mabes": 2000, "polda": 1000, "polres": 200, "satuan": 150}.items()
+    }
+    polsek = [u for u in units if u[3] == "polsek"]
+    counts = {u[0]: weights.get(u[3], 0) for u in units}
+    rest = PEOPLE - sum(counts.values())
+    for i, u in enumerate(polsek):
+        counts[u[0]] = rest // len(polsek) + (1 if i < rest % len(polsek) else 0)
+    level_of = {u[0]: u[3] for u in units}
+
+    out = Copier(
+        {
+            "people_person": ["id", "user_id", "nrp", "name", "rank", "unit_id", "function", "active",
+                              "joined_on", "unit_since", "left_at", "created_at"],
+            "courses_enrolment": ["id", "person_id", "course_id", "cycle", "opened_at", "completed_at",
+                                  "next_cycle_at"],
+            "quizzes_attempt": ["id", "quiz_id", "version_id", "person_id", "enrolment_id", "number",
+                                "status", "layout", "started_at", "deadline", "submitted_at",
+                                "auto_submitted", "graded_at", "score", "max_score", "percent", "passed"],
+            "certificates_certificate": ["id", "code", "holder_id", "course_id", "enrolment_id", "issued_at",
+                                         "expires_at", "status", "revoked_at", "revocation_reason"],
+        }
+    )  # fmt: skip
+    pk = enrolment_pk = attempt_pk = certificate_pk = 0
+    joined = (today - timedelta(days=400)).isoformat()
+    for unit_id, n in counts.items():
+        for _ in range(n):
+            pk += 1
+            function = (
+                "lantas" if level_of[unit_id] == "satuan" and rnd.random() < 0.9 else rnd.choice(FUNCTIONS)
+            )
+            out.add(
+                "people_person",
+                (pk, None, f"{60000000 + pk}", f"Personel {pk}", rnd.choice(RANKS), unit_id, function, "t",
+                 joined, joined, None, now.isoformat()),
+            )  # fmt: skip
+            for course_id, share in ((course_a.pk, 0.6), (course_b.pk, 0.4)):
+                if rnd.random() >= share:
+                    continue
+                enrolment_pk += 1
+                opened = now - timedelta(days=rnd.randint(30, 700))
+                certified = rnd.random() < 0.55
+                issued = opened + timedelta(days=2)
+                completed = issued.isoformat() if certified else None
+                enrolment = (enrolment_pk, pk, course_id, 1, opened.isoformat(), completed, None)
+                out.add("courses_enrolment", enrolment)
+                for number_of_quiz, (quiz_id, version_id) in enumerate(quizzes[course_id]):
+                    tries = 2 if rnd.random() < 0.25 else 1
+                    for number in range(1, tries + 1):
+                        attempt_pk += 1
+                        started = opened + timedelta(days=number_of_quiz, hours=number)
+                        passed = certified or number == tries
+                        out.add(
+                            "quizzes_attempt",
+                            (attempt_pk, quiz_id, version_id, pk, enrolment_pk, number, "graded", "[]",
+                             started.isoformat(), (started + timedelta(minutes=10)).isoformat(),
+                             (started + timedelta(minutes=8)).isoformat(), "f",
+                             (started + timedelta(minutes=8)).isoformat(), "5", "5",
+                             "100" if passed else "40", "t" if passed else "f"),
+                        )  # fmt: skip
+                if certified:
+                    certificate_pk += 1
+                    revoked = rnd.random() < 0.02
+                    out.add(
+                        "certificates_certificate",
+                        (certificate_pk, f"BENCH-{certificate_pk:010d}", pk, course_id, enrolment_pk,
+                         issued.isoformat(), (issued + timedelta(days=730)).isoformat(),
+                         "revoked" if revoked else "valid", None, ""),
+                    )  # fmt: skip
+    out.flush()
+    with connection.cursor() as cursor:
+        for table in ("people_unit", "people_person", "courses_enrolment", "quizzes_attempt",
+                      "certificates_certificate"):  # fmt: skip
+            cursor.execute(  # table names from the list above
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"  # noqa: S608
+            )
+        cursor.execute("ANALYZE")
+    return {"units": len(units), **{t.split("_", 1)[1]: n for t, n in out.counts.items()}}
+
+
+def timed(fn: Callable[[], object], runs: int = RUNS) -> tuple[float, float]:
+    if not runs:
+        return float("nan"), float("nan")
+    fn()  # warm
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    return statistics.median(times), times[max(0, round(0.95 * len(times)) - 1)]
+
+
+def get(client: APIClient, url: str) -> Callable[[], object]:
+    def call() -> object:
+        response = client.get(url)
+        assert response.status_code == 200, response.content[:300]
+        if getattr(response, "streaming", False):
+            b"".join(response.streaming_content)  # type: ignore[attr-defined]
+        reset_queries()
+        return response
+
+    return call
+
+
+def main() -> None:
+    assert connection.vendor == "postgresql", (
+        "bench-hr needs DATABASE_URL to a PostgreSQL database of its own"
+    )
+    call_command("migrate", verbosity=0)
+    print(f"HR benchmark on {connection.settings_dict['NAME']} ({connection.vendor})")
+    if os.environ.get("BENCH_HR_REGENERATE") == "1" or Person.objects.count() < PEOPLE:
+        start = time.perf_counter()
+        counts = generate()
+        total = counts["enrolment"] + counts["attempt"] + counts["certificate"]
+        print(f"generated in {time.perf_counter() - start:.1f} s: {counts} ({total:,} enrolment rows)")
+        start = time.perf_counter()
+        written = services.compliance_refresh()
+        print(f"roll-up built from scratch: {written:,} status rows in {time.perf_counter() - start:.1f} s")
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    if not ComplianceRollup.objects.exists():
+        start = time.perf_counter()
+        services.compliance_rollups_rebuild()
+        print(f"subtree totals rebuilt from the per-unit counters in {time.perf_counter() - start:.1f} s")
+    course = Course.objects.get(slug="bench-humanis")
+    polda = Unit.objects.get(code="P07")
+    polsek = Unit.objects.get(code="P07-R03-S1")
+    hr = user_create(username=f"bench-hr-{time.time_ns()}", password=f"bench-{time.time_ns()}", roles=["hr"])
+    client = APIClient(HTTP_HOST="localhost")
+    client.force_authenticate(user=hr)
+    settings.DEBUG = False  # as in production: no query log, no debug pages
+    print(f"{Person.objects.count():,} people, {Unit.objects.count():,} units, course {course.title!r}")
+
+    rows: list[tuple[str, float, float]] = []
+    force = timed(get(client, f"/api/v1/hr/compliance/?course={course.pk}"))
+    in_polda = timed(get(client, f"/api/v1/hr/compliance/?course={course.pk}&unit={polda.pk}"))
+    courses = Course.objects.filter(pk=course.pk)
+    naive_runs = 0 if QUICK else 5
+    naive_force = timed(lambda: selectors.compliance_by_scan(courses=courses), runs=naive_runs)
+    naive_polda = timed(lambda: selectors.compliance_by_scan(courses=courses, unit=polda), runs=naive_runs)
+    rows += [
+        ("compliance, whole force (API, roll-up)", *force),
+        ("compliance, whole force (naive GROUP BY)", *naive_force),
+        ("compliance, one Polda (API, roll-up)", *in_polda),
+        ("compliance, one Polda (naive GROUP BY)", *naive_polda),
+    ]
+    nrp = Person.objects.filter(unit=polsek, certificates__isnull=False).values_list("nrp", flat=True).first()
+    rows.append(("transcript (API)", *timed(get(client, f"/api/v1/hr/personnel/{nrp}/transcript/"))))
+    rows.append(
+        (
+            "one Polsek's personnel, first page of 100 (API)",
+            *timed(get(client, f"/api/v1/hr/compliance/people/?course={course.pk}&unit={polsek.code}")),
+        )
+    )
+    rows.append(
+        (
+            "one Polsek's personnel, all as CSV (API)",
+            *timed(
+                get(client, f"/api/v1/hr/compliance/people/?course={course.pk}&unit={polsek.code}&format=csv")
+            ),
+        )
+    )
+    print()
+    print(f"{'server time, ms':<52} {'median':>8} {'p95':>8}")
+    for name, median, p95 in rows:
+        print(f"{name:<52} {median:8.2f} {p95:8.2f}")
+    print(f"ratio naive/roll-up p95: whole force {naive_force[1] / force[1]:.0f}x, "
+          f"one Polda {naive_polda[1] / in_polda[1]:.0f}x")  # fmt: skip
+
+    if not QUICK:
+        sync_bench(polsek)
+
+
+def sync_bench(polsek: Unit) -> None:
+    codes = list(Unit.objects.filter(level__in=["polsek", "satuan"]).values_list("code", flat=True))
+    rnd = random.Random(11)
+    base = 70000000 + (int(time.time()) % 100) * 100_000  # new NRPs every run
+    rows = [
+        {"nrp": str(base + i), "name": f"Sync {i}", "rank": "Bripda", "unit_code": rnd.choice(codes),
+         "function": rnd.choice(FUNCTIONS), "active": True}
+        for i in range(SYNC_ROWS)
+    ]  # fmt: skip
+    moved = [dict(r, unit_code=rnd.choice(codes)) if i % 10 == 0 else r for i, r in enumerate(rows)]
+    print()
+    print(f"personnel sync of {SYNC_ROWS:,} rows (service, one transaction)")
+    for label, batch in (("new", rows), ("the same again (unchanged)", rows), ("10% transferred", moved)):
+        start = time.perf_counter()
+        with transaction.atomic():
+            result = personnel_sync(rows=batch)
+        seconds = time.perf_counter() - start
+        print(f"  {label:<28} {seconds:6.2f} s  {SYNC_ROWS / seconds:9,.0f} rows/s  {result.as_dict()}")
+
+
+if __name__ == "__main__":
+    main()
