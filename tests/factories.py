@@ -106,16 +106,33 @@ def course(**kwargs: Any) -> Course:
 
 
 def correct_answers(attempt_payload: dict) -> list[dict]:
-    """Answers that score full marks, worked out from the keys in the database (the API
-    never shows them)."""
-    from quizzes.models import Choice
+    """Answers that score full marks, worked out from the keys of the attempt's version (the
+    API never shows them), for every type graded automatically (an essay gets some text)."""
+    from quizzes.models import Attempt
+    from quizzes.question_types.matching import answer_ids, prompts
+    from quizzes.question_types.short_answer import SHORT_ANSWER
 
-    ids = [c["id"] for q in attempt_payload["questions"] for c in q["choices"]]
-    correct = set(Choice.objects.filter(pk__in=ids, is_correct=True).values_list("pk", flat=True))
-    return [
-        {"question": q["id"], "choices": [c["id"] for c in q["choices"] if c["id"] in correct]}
-        for q in attempt_payload["questions"]
-    ]
+    spec = {q["id"]: q for q in Attempt.objects.get(pk=attempt_payload["id"]).version.spec["questions"]}
+    answers: list[dict] = []
+    for shown in attempt_payload["questions"]:
+        q = spec[shown["id"]]
+        if "choices" in q:
+            right = {c["id"] for c in q["choices"] if c["is_correct"]}
+            answers.append(
+                {"question": q["id"], "choices": [c["id"] for c in shown["choices"] if c["id"] in right]}
+            )
+        elif q["type"] == SHORT_ANSWER:
+            best = max(q["answers"], key=lambda a: a.get("weight", 100))
+            answers.append({"question": q["id"], "text": best["text"].replace("*", "")})
+        elif "pairs" in q:
+            ids = answer_ids(q)
+            pairs = [[p["prompt_id"], ids[p["answer"]]] for p in prompts(q)]
+            answers.append({"question": q["id"], "pairs": pairs})
+        elif "items" in q:
+            answers.append({"question": q["id"], "order": [i["id"] for i in q["items"]]})
+        else:
+            answers.append({"question": q["id"], "text": "Jawaban."})
+    return answers
 
 
 def enrolment(person: Person, course: Course) -> Enrolment:

@@ -30,7 +30,26 @@ def load() -> dict:
 
 
 def questions() -> list[dict]:
-    return [q for m in load()["modules"] for q in m["quiz"]["questions"]]
+    """Every question of the course: each quiz's own, and those a module keeps in its bank."""
+    return [q for m in load()["modules"] for q in m["quiz"]["questions"] + m.get("bank", [])]
+
+
+def parts(q: dict, lang: str) -> Iterator[tuple[str, str]]:
+    """(name, text) of the parts of a question besides its text: choices, accepted answers,
+    matching pairs, ordering items, rubric criteria."""
+    en = "" if lang == "id" else "_en"
+    for i, c in enumerate(q.get("choices", [])):
+        yield f"choice{i}", c["text" + en]
+    if lang == "id":  # accepted answers are what a learner types in Indonesian
+        for i, a in enumerate(q.get("answers", [])):
+            yield f"answer{i}", a["text"]
+    for i, p in enumerate(q.get("pairs", [])):
+        yield f"prompt{i}", p["prompt" + en]
+        yield f"match{i}", p["answer" + en]
+    for i, item in enumerate(q.get("items", [])):
+        yield f"item{i}", item["text" + en]
+    for i, c in enumerate(q.get("rubric", [])):
+        yield f"criterion{i}", c["criterion" + en]
 
 
 def briefing() -> str:
@@ -51,11 +70,11 @@ def texts(lang: str) -> Iterator[tuple[str, str]]:
             for f in ("title", "body"):
                 yield f"{lesson['slug']}.{f}", lesson[f + suffix]
         yield m["quiz"]["slug"], m["quiz"]["title" + suffix]
-        for q in m["quiz"]["questions"]:
+        for q in m["quiz"]["questions"] + m.get("bank", []):
             for f in ("text", "explanation"):
                 yield f"{q['key']}.{f}", q[f + suffix]
-            for i, c in enumerate(q["choices"]):
-                yield f"{q['key']}.choice{i}", c["text" + suffix]
+            for name, text in parts(q, lang):
+                yield f"{q['key']}.{name}", text
 
 
 def is_quotation_recall(q: dict) -> bool:
@@ -140,3 +159,79 @@ def test_the_source_is_cited_in_the_description_and_the_first_lesson():
 def test_the_3s_salam_is_never_a_salute():
     for where, text in texts("en"):
         assert "salute" not in text.lower() or "hormat" in text, where
+
+
+# What the course holds of each type and kind (issue 13 with the types of issue 6); a change
+# here is a change of the assessment, to be made on purpose.
+TYPES = {
+    "single": 31,
+    "multiple": 11,
+    "true_false": 13,
+    "short_answer": 1,
+    "matching": 1,
+    "ordering": 1,
+    "essay": 1,
+}
+KIND_COUNTS = {"scenario": 26, "understanding": 13, "recall": 18, "logistics": 2}
+FINAL_QUIZ = "kuis-akhir-pelayanan-humanis"
+FINAL_DRAWS = {
+    "pengantar-bimtek": 1,
+    "pelayanan-humanis": 2,
+    "ujung-tombak-pelayanan": 2,
+    "keseragaman-pola-tindak": 2,
+    "sikap-dan-tutur-kata": 2,
+    "integritas-dan-soliditas": 3,
+    "3s-dan-kepercayaan-publik": 2,
+}
+
+
+def test_the_counts_per_type_and_kind():
+    assert Counter(q["type"] for q in questions()) == TYPES
+    assert Counter(q["kind"] for q in questions()) == KIND_COUNTS
+
+
+def test_the_new_types_are_where_they_fit():
+    by_key = {q["key"]: q for q in questions()}
+    assert by_key["m7-urutan-pertemuan-spkt"]["type"] == "ordering"
+    assert by_key["m7-urutan-pertemuan-spkt"]["kind"] == "scenario"
+    assert by_key["m2-jodohkan-perilaku-prinsip"]["type"] == "matching"
+    assert by_key["m2-jodohkan-perilaku-prinsip"]["kind"] == "understanding"
+    short = by_key["m7-isian-kata-3s"]
+    assert short["type"] == "short_answer" and short["kind"] == "recall"
+    assert [a["text"] for a in short["answers"]] == ["salam"] and not short.get("case_sensitive")
+    assert "m7-kepanjangan-3s" not in by_key  # retired: the short answer asks it now
+    essays = [q for q in questions() if q["type"] == "essay"]
+    assert essays and all(q["kind"] == "scenario" for q in essays)
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_every_part_of_a_question_is_in_both_languages(lang):
+    for q in questions():
+        for name, text in parts(q, lang):
+            assert text.strip(), (q["key"], name, lang)
+
+
+def test_every_essay_is_graded_by_a_rubric_worth_its_points():
+    for q in (q for q in questions() if q["type"] == "essay"):
+        rubric = q["rubric"]
+        assert len(rubric) >= 3, q["key"]
+        assert all(isinstance(c["points"], int) and c["points"] >= 1 for c in rubric), q["key"]
+        assert sum(c["points"] for c in rubric) == q["points"], q["key"]
+
+
+def test_the_final_quiz_draws_from_every_module():
+    modules = load()["modules"]
+    final = modules[-1]["quiz"]
+    assert final["slug"] == FINAL_QUIZ
+    assert (final["pass_mark"], final["time_limit_seconds"], final["max_attempts"]) == (70, 1200, 3)
+    draws = {s["module"]: s["count"] for s in final["slots"]}
+    assert len(draws) == len(final["slots"])
+    assert draws == FINAL_DRAWS
+    # Every other module's category, each able to give what is drawn from it.
+    others = {m["slug"]: m["quiz"]["questions"] for m in modules[:-1]}
+    assert draws.keys() == others.keys()
+    assert all(len(others[slug]) >= n for slug, n in draws.items())
+
+
+def test_nothing_is_left_pending():
+    assert "pending_issue_6" not in CONTENT.read_text(encoding="utf-8")

@@ -3,6 +3,7 @@ import json
 import os
 import subprocess
 import sys
+from collections import Counter
 from io import StringIO
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from courses.models import Course, Lesson, Module
 from quizzes import selectors as quiz_selectors
 from quizzes import services as quiz_services
 from quizzes.course_import import course_import
-from quizzes.models import Attempt, Choice, Question, Quiz, QuizVersion
+from quizzes.models import Attempt, Category, Choice, Question, Quiz, QuizVersion
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +39,61 @@ def test_briefing_course_is_seeded_once_however_often_it_runs():
     )
     assert len(modules) >= 5 and all(m.lessons_n >= 1 and m.quizzes_n == 1 for m in modules)
     assert Question.objects.filter(quiz__module__course=course).count() >= 40
-    assert set(Question.objects.values_list("type", flat=True)) == {"single", "multiple", "true_false"}
+    assert set(Question.objects.values_list("type", flat=True)) == {
+        "single",
+        "multiple",
+        "true_false",
+        "short_answer",
+        "matching",
+        "ordering",
+        "essay",
+    }
+
+
+def test_the_final_quiz_draws_from_every_module_category(learner):
+    call_command("seed_briefing")
+    data = json.loads(CONTENT.read_text(encoding="utf-8"))
+    final = Quiz.objects.get(slug="kuis-akhir-pelayanan-humanis")
+    assert (final.pass_mark, final.time_limit_seconds, final.max_attempts) == (70, 1200, 3)
+    categories = {
+        m.slug: Category.objects.get(name=m.title, parent__name=m.course.title)
+        for m in final.module.course.modules.exclude(pk=final.module_id)
+    }
+    wanted = {s["module"]: s["count"] for s in data["modules"][-1]["quiz"]["slots"]}
+    assert {categories_slug(categories, s.category_id): s.count for s in final.slots.all()} == wanted
+    attempt = quiz_services.attempt_start(quiz=final, person=learner)
+    drawn = Question.objects.filter(pk__in=[item["question"] for item in attempt.layout])
+    per_module = Counter(q.quiz.module.slug for q in drawn)
+    assert per_module == wanted and len(attempt.layout) == sum(wanted.values())
+    # Answered right, whatever it drew, it passes (essays wait for the manual grading queue).
+    body = {"id": attempt.pk, "questions": quiz_selectors.attempt_questions_public(attempt=attempt)}
+    quiz_services.attempt_submit(
+        attempt=attempt, answers=[quiz_services.Answer(**a) for a in factories.correct_answers(body)]
+    )
+    graded = quiz_services.attempt_grade(attempt_id=attempt.pk)
+    assert graded.passed and graded.percent == 100
+
+
+def categories_slug(categories: dict, category_id: int) -> str:
+    return next(slug for slug, c in categories.items() if c.pk == category_id)
+
+
+def test_the_essay_imports_with_its_rubric_and_waits_for_an_instructor_in_a_quiz(learner):
+    data = json.loads(CONTENT.read_text(encoding="utf-8"))
+    essay = data["modules"][-1]["bank"][0]
+    course_import(data=data)
+    held = Question.objects.get(key=essay["key"], quiz=None)
+    assert held.type == "essay" and held.content["rubric"] == essay["rubric"]
+    # Moved into the final quiz (once instructors grade essays), it is graded by hand.
+    moved = copy.deepcopy(data)
+    moved["course"]["slug"] = "salinan"
+    moved["modules"][-1]["quiz"]["questions"] = moved["modules"][-1].pop("bank")
+    course_import(data=moved)
+    final = Quiz.objects.get(module__course__slug="salinan", slug="kuis-akhir-pelayanan-humanis")
+    assert final.versions.get().spec["questions"][0]["rubric"] == essay["rubric"]
+    attempt = quiz_services.attempt_start(quiz=final, person=learner)
+    quiz_services.attempt_submit(attempt=attempt)
+    assert quiz_services.attempt_grade(attempt_id=attempt.pk).status == Attempt.Status.NEEDS_REVIEW
 
 
 def test_every_lesson_and_question_is_in_both_languages():
@@ -51,10 +106,13 @@ def test_every_lesson_and_question_is_in_both_languages():
 
 
 def an_earlier_edition(data: dict) -> dict:
-    """The content as an earlier edition had it: the first quiz's first question worded
-    otherwise and one more question, since retired; other texts changed too. The second quiz is
-    as it is now."""
+    """The content as an earlier edition had it: no final examination and only choice
+    questions; the first quiz's first question worded otherwise and one more question, since
+    retired; other texts changed too. The third quiz is as it is now."""
     old = copy.deepcopy(data)
+    old["modules"] = [m for m in old["modules"] if m["slug"] != "ujian-akhir"]
+    for m in old["modules"]:
+        m["quiz"]["questions"] = [q for q in m["quiz"]["questions"] if "choices" in q]
     old["course"]["description"] = "Deskripsi lama."
     old["modules"][0]["lessons"][0]["body"] = "Isi pelajaran lama."
     questions = old["modules"][0]["quiz"]["questions"]
@@ -95,7 +153,8 @@ def test_update_brings_an_existing_database_to_the_new_content_keeping_attempts_
 ):
     data = json.loads(CONTENT.read_text(encoding="utf-8"))
     course = course_import(data=an_earlier_edition(data))
-    first, second = (Quiz.objects.get(slug=m["quiz"]["slug"]) for m in data["modules"][:2])
+    Question.objects.update(category=None)  # as seeded before the bank had categories
+    first, third = (Quiz.objects.get(slug=data["modules"][i]["quiz"]["slug"]) for i in (0, 2))
     failed = graded(first, learner, right=False)
     assert failed.passed is False
     for quiz in Quiz.objects.filter(module__course=course):
@@ -129,7 +188,7 @@ def test_update_brings_an_existing_database_to_the_new_content_keeping_attempts_
     assert first.questions.get(key=wanted[0]["key"]).text == wanted[0]["text"]
     latest = first.versions.order_by("-number").first()
     assert latest.number == 2 and [q["text"] for q in latest.spec["questions"]] == [q["text"] for q in wanted]
-    assert second.versions.count() == 1
+    assert third.versions.count() == 1
     course.refresh_from_db()
     assert course.description == data["course"]["description"]
     assert (
@@ -137,12 +196,36 @@ def test_update_brings_an_existing_database_to_the_new_content_keeping_attempts_
         == (data["modules"][0]["lessons"][0]["body"])
     )
 
+    # The new questions and the final quiz are there; those already certified keep their
+    # certificate, the others now need the final quiz too.
+    new_keys = {q["key"] for m in data["modules"] for q in m["quiz"]["questions"] if "choices" not in q}
+    assert new_keys and new_keys <= set(Question.objects.values_list("key", flat=True))
+    final = Quiz.objects.get(slug="kuis-akhir-pelayanan-humanis")
+    assert final.slots.count() == len(data["modules"]) - 1 and final.versions.count() == 1
+    assert Question.objects.filter(quiz=None, type="essay").exists()
+    # The certificate stands, though its cycle has not passed the final quiz.
+    assert quiz_selectors.enrolment_evidence(enrolment=certificate.enrolment) is None
+    assert Certificate.objects.filter(holder=learner, course=course).count() == 1
+
     # New attempts use the new version; updating again changes nothing.
     fresh = quiz_services.attempt_start(quiz=first, person=factories.person())
     assert fresh.version == latest
     before = counts()
     call_command("seed_briefing", "--update", stdout=StringIO())
     assert counts() == before
+
+
+def test_a_plain_seed_adds_the_final_quiz_to_a_course_seeded_before_categories():
+    data = json.loads(CONTENT.read_text(encoding="utf-8"))
+    course_import(data=an_earlier_edition(data))
+    Question.objects.update(category=None)
+    call_command("seed_briefing", stdout=StringIO())
+    final = Quiz.objects.get(slug="kuis-akhir-pelayanan-humanis")
+    draws = final.versions.get().spec["draws"]
+    assert [d["count"] for d in draws] == [s["count"] for s in data["modules"][-1]["quiz"]["slots"]]
+    assert all(len(d["pool"]) >= d["count"] for d in draws)
+    keys = [q["key"] for m in data["modules"] for q in m["quiz"]["questions"]]
+    assert not Question.objects.filter(key__in=keys, category=None).exists()
 
 
 def test_update_on_an_empty_database_gives_the_same_course_as_a_fresh_seed():

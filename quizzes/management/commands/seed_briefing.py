@@ -13,8 +13,9 @@ class Command(BaseCommand):
     help = (
         "Create the briefing course (Pelayanan Humanis Lantas dan SPKT); safe to run again. "
         "With --update, bring an existing copy in line with the content file: changed questions "
-        "are updated, retired ones leave the draft bank, new quiz versions are published; "
-        "attempts and certificates keep the versions they were made on."
+        "are updated, retired ones leave the draft bank, new questions, quizzes and random slots "
+        "are added, new quiz versions are published; attempts and certificates keep the versions "
+        "they were made on."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
