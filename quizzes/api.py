@@ -21,7 +21,7 @@ from courses.models import Module
 from people.permissions import IsInstructor
 from people.selectors import person_for_user
 from quizzes import gift, question_types, selectors, services
-from quizzes.models import Attempt, Category, Question, Quiz, QuizSlot, TextFormat
+from quizzes.models import Attempt, Category, Question, Quiz, QuizSlot, Tag, TextFormat
 
 ANSWER_KEYS = ("choices", "text", "value", "pairs", "order")
 
@@ -548,8 +548,47 @@ class CategoryViewSet(viewsets.ModelViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class SlotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """A quiz's random slots: N questions drawn for each attempt from a category or a tag."""
+class TagViewSet(ServiceWriteViewSet):
+    """The question bank's tags, with how many questions have each and how many random slots
+    draw from it. A question's tags are set by name on the question (`tags`); here a tag is
+    created, renamed or deleted for every question at once. A tag a slot draws from is not
+    deleted (409)."""
+
+    @extend_schema_serializer(component_name="Tag")
+    class TagInputSerializer(serializers.Serializer):
+        name = serializers.CharField(max_length=services.TAG_NAME_MAX)
+
+    @extend_schema_serializer(component_name="Tag")
+    class TagOutputSerializer(serializers.ModelSerializer):
+        question_count = serializers.IntegerField(read_only=True, help_text="Questions that have it.")
+        slot_count = serializers.IntegerField(read_only=True, help_text="Random slots that draw from it.")
+
+        class Meta:
+            model = Tag
+            fields = ["id", "name", "question_count", "slot_count"]
+
+    permission_classes = [IsInstructor]
+    serializer_class = TagOutputSerializer
+    input_serializer_class = TagInputSerializer
+
+    def get_queryset(self) -> Any:
+        return selectors.tags_with_counts()
+
+    def service_create(self, data: dict[str, Any]) -> Tag:
+        tag = services.tag_save(name=data["name"])
+        return self.get_queryset().get(pk=tag.pk)  # with its counts
+
+    def service_update(self, instance: Tag, data: dict[str, Any]) -> Tag:
+        return services.tag_save(name=data.get("name", instance.name), tag=instance)
+
+    def service_delete(self, instance: Tag) -> None:
+        services.tag_delete(tag=instance)
+
+
+class SlotViewSet(ServiceWriteViewSet):
+    """A quiz's random slots: N questions drawn for each attempt from a category (with its
+    subcategories unless `include_subcategories` is false) or a tag of the bank, or from the
+    questions of a category that have a tag. A change counts from the quiz's next publish."""
 
     @extend_schema_serializer(component_name="QuizSlot")
     class SlotInputSerializer(serializers.Serializer):
@@ -557,7 +596,14 @@ class SlotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         category = serializers.PrimaryKeyRelatedField(
             queryset=Category.objects.all(), allow_null=True, required=False
         )
-        tag = serializers.CharField(max_length=100, required=False, allow_blank=True)
+        tag = serializers.CharField(
+            max_length=services.TAG_NAME_MAX,
+            required=False,
+            allow_blank=True,
+            allow_null=True,
+            help_text="A tag's name (made when new); empty or null: no tag. A slot draws from a "
+            "category, a tag or both.",
+        )
         count = serializers.IntegerField(min_value=1, max_value=SMALLINT_MAX)
         include_subcategories = serializers.BooleanField(default=True)
         order = serializers.IntegerField(min_value=0, max_value=INTEGER_MAX, required=False)
@@ -572,19 +618,18 @@ class SlotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     permission_classes = [IsInstructor]
     serializer_class = SlotOutputSerializer
+    input_serializer_class = SlotInputSerializer
     queryset = QuizSlot.objects.select_related("tag").order_by("quiz", "order", "id")
     filterset_fields = ["quiz"]
 
-    @extend_schema(request=SlotInputSerializer, responses={201: SlotOutputSerializer})
-    def create(self, request: Request) -> Response:
-        serializer = self.SlotInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        slot = services.slot_save(**serializer.validated_data)
-        return Response(self.SlotOutputSerializer(slot).data, status=status.HTTP_201_CREATED)
+    def service_create(self, data: dict[str, Any]) -> QuizSlot:
+        return services.slot_save(**data)
 
-    def destroy(self, request: Request, pk: str) -> Response:
-        services.slot_delete(slot=self.get_object())
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def service_update(self, instance: QuizSlot, data: dict[str, Any]) -> QuizSlot:
+        return services.slot_update(slot=instance, data=data)  # type: ignore[arg-type]
+
+    def service_delete(self, instance: QuizSlot) -> None:
+        services.slot_delete(slot=instance)
 
 
 GIFT_MAX_BYTES = 2 * 1024 * 1024

@@ -8,7 +8,7 @@ from courses.models import Course, Enrolment
 from courses.selectors import enrolment_is_current
 from people.models import Person
 from quizzes import question_types
-from quizzes.models import Attempt, Category, Question, Quiz
+from quizzes.models import Attempt, Category, Question, Quiz, Tag
 
 
 def quizzes_of_course(*, course: Course) -> QuerySet[Quiz]:
@@ -191,6 +191,13 @@ def category_paths() -> dict[int, tuple[str, ...]]:
 
 def categories_with_counts() -> "QuerySet[Category]":
     return Category.objects.annotate(question_count=Count("questions")).order_by("parent_id", "name", "pk")
+
+
+def tags_with_counts() -> "QuerySet[Tag]":
+    """Every tag with how many questions have it and how many random slots draw from it."""
+    return Tag.objects.annotate(
+        question_count=Count("questions", distinct=True), slot_count=Count("slots", distinct=True)
+    ).order_by("name", "pk")
 
 
 def questions_for_gift(*, quiz: Quiz | None = None, category: Category | None = None) -> list[dict[str, Any]]:

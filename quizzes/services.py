@@ -305,12 +305,40 @@ def question_update(
     )
 
 
+TAG_NAME_MAX = 100  # models.Tag.name
+
+
 def _tag(name: str) -> Tag:
     name = name.strip()
     if not name:
         raise ServiceError("A tag has a name.", code="bad_tag")
+    if len(name) > TAG_NAME_MAX:
+        raise ServiceError(f"A tag's name is at most {TAG_NAME_MAX} characters.", code="bad_tag")
     tag, _ = Tag.objects.get_or_create(name=name)
     return tag
+
+
+@transaction.atomic
+def tag_save(*, name: str, tag: Tag | None = None) -> Tag:
+    """Create a tag, or rename one: its questions and the slots that draw from it keep it (a
+    published version keeps the pool it froze). A name another tag has is a field error
+    (`name_taken`); tags are not merged."""
+    name = name.strip()
+    if not name:
+        raise field_error("name", "A tag has a name.", code="blank")
+    if len(name) > TAG_NAME_MAX:
+        raise field_error("name", f"A tag's name is at most {TAG_NAME_MAX} characters.", code="max_length")
+    tag = tag or Tag()
+    tag.name = name
+    return save_unique(
+        tag, among=Tag.objects.all(), field="name", message=f"There is a tag '{name}'.", code="name_taken"
+    )
+
+
+def tag_delete(*, tag: Tag) -> None:
+    """Delete a tag and take it off its questions. A tag a random slot draws from raises
+    ProtectedError (the API answers 409) and nothing is deleted."""
+    tag.delete()
 
 
 # --- The question bank: categories, random slots, GIFT -------------------------------------
@@ -357,6 +385,16 @@ def category_at(*, path: Sequence[str], base: Category | None = None) -> Categor
     return category
 
 
+class SlotData(TypedDict, total=False):
+    quiz: Quiz
+    category: Category | None
+    tag: str | None
+    """A tag's name (made when new); "" or None: no tag."""
+    count: int
+    include_subcategories: bool
+    order: int
+
+
 @transaction.atomic
 def slot_save(
     *,
@@ -367,20 +405,47 @@ def slot_save(
     include_subcategories: bool = True,
     order: int = 0,
 ) -> QuizSlot:
-    """A slot of `count` questions drawn for each attempt from a category or a tag of the bank;
-    it counts from the quiz's next publish."""
+    """A slot of `count` questions drawn for each attempt from a category or a tag of the bank
+    (both: the questions of the category that have the tag); it counts from the quiz's next
+    publish."""
+    return _slot_write(
+        QuizSlot(),
+        SlotData(
+            quiz=quiz,
+            count=count,
+            category=category,
+            tag=tag,
+            include_subcategories=include_subcategories,
+            order=order,
+        ),
+    )
+
+
+@transaction.atomic
+def slot_update(*, slot: QuizSlot, data: SlotData) -> QuizSlot:
+    """Change the fields given in `data` under slot_save's rules (a `quiz` moves the slot
+    there); a `category` of None or a `tag` of "" or None stops drawing from it, while the slot
+    still draws from the other. Attempts started from a published version keep the draw it
+    froze; the change counts from the quiz's next publish."""
+    return _slot_write(slot, data)
+
+
+def _slot_write(slot: QuizSlot, data: SlotData) -> QuizSlot:
+    category = data.get("category", slot.category)
+    tag = (data.get("tag", slot.tag.name if slot.tag else None) or "").strip()
     if category is None and not tag:
         raise ServiceError("A slot draws from a category or a tag.", code="slot_without_pool")
-    if count < 1:
-        raise field_error("count", "A slot draws at least one question.", code="min_value")
-    return QuizSlot.objects.create(
-        quiz=quiz,
-        count=count,
-        category=category,
-        tag=_tag(tag) if tag else None,
-        include_subcategories=include_subcategories,
-        order=order,
+    model_assign(
+        slot,
+        data={k: v for k, v in data.items() if k not in ("category", "tag")},
+        fields=("quiz", "count", "include_subcategories", "order"),
     )
+    if slot.count < 1:
+        raise field_error("count", "A slot draws at least one question.", code="min_value")
+    slot.category = category
+    slot.tag = _tag(tag) if tag else None
+    slot.save()
+    return slot
 
 
 def slot_delete(*, slot: QuizSlot) -> None:

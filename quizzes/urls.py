@@ -8,6 +8,7 @@ authoring.register("quizzes", api.QuizAuthoringViewSet, basename="authoring-quiz
 authoring.register("questions", api.QuestionAuthoringViewSet, basename="authoring-question")
 authoring.register("categories", api.CategoryViewSet, basename="authoring-category")
 authoring.register("slots", api.SlotViewSet, basename="authoring-slot")
+authoring.register("tags", api.TagViewSet, basename="authoring-tag")
 
 urlpatterns = [
     path("quizzes/<int:quiz_id>/attempts/", api.AttemptStartApi.as_view(), name="attempt-start"),

@@ -14,7 +14,8 @@ pytestmark = pytest.mark.django_db
 ROLES = ["anonymous", "learner", "other_learner", "instructor", "hr", "staff"]
 
 # (method, path template, roles allowed). Paths use {quiz}, {attempt}, {certificate},
-# {code}, {nrp}, {course}; allowed roles get a non-401/403/404 answer, others 401/403/404.
+# {code}, {nrp}, {course}, {tag}, {slot}; allowed roles get a non-401/403/404 answer, others
+# 401/403/404.
 MATRIX = [
     ("get", "/api/v1/courses/", {"learner", "other_learner", "instructor", "hr", "staff"}),
     ("get", "/api/v1/courses/{course}/", {"learner", "other_learner", "instructor", "hr", "staff"}),
@@ -50,6 +51,13 @@ MATRIX = [
     ("get", "/api/v1/authoring/quizzes/{quiz}/questions/", {"instructor", "staff"}),
     ("post", "/api/v1/authoring/quizzes/{quiz}/publish/", {"instructor", "staff"}),
     ("get", "/api/v1/authoring/questions/", {"instructor", "staff"}),
+    ("get", "/api/v1/authoring/categories/", {"instructor", "staff"}),
+    ("get", "/api/v1/authoring/tags/", {"instructor", "staff"}),
+    ("post", "/api/v1/authoring/tags/", {"instructor", "staff"}),
+    ("patch", "/api/v1/authoring/tags/{tag}/", {"instructor", "staff"}),
+    ("get", "/api/v1/authoring/slots/", {"instructor", "staff"}),
+    ("patch", "/api/v1/authoring/slots/{slot}/", {"instructor", "staff"}),
+    ("put", "/api/v1/authoring/slots/{slot}/", {"instructor", "staff"}),
     ("get", "/api/schema/", set(ROLES)),
 ]
 
@@ -75,6 +83,8 @@ def world(course, learner):
         "nrp": learner.nrp,
         "course": course.pk,
         "status_list": StatusList.objects.create().pk,
+        "tag": quiz_services.tag_save(name="humanis").pk,
+        "slot": quiz_services.slot_save(quiz=quiz, tag="humanis", count=1).pk,
     }
     return people, ids
 

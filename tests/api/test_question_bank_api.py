@@ -5,7 +5,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from quizzes import services
-from quizzes.models import Attempt, Category, Question, Quiz, QuizSlot
+from quizzes.models import Attempt, Category, Question, Quiz, QuizSlot, Tag
 from tests.conftest import client_for
 from tests.quizzes.test_gift import EVERY_TYPE
 
@@ -321,3 +321,231 @@ def test_a_moodle_idnumber_becomes_the_key_and_tags_are_kept(instructor_client, 
     assert question.key == "soal-5-spkt"
     assert sorted(question.tags.values_list("name", flat=True)) == ["3S", "humanis"]
     assert Question.objects.get(pk=response.json()["questions"][1]["id"]).key == "b"
+
+
+# --- Tags ---
+
+
+def _tagged(key, *tags, category=None):
+    return services.question_create(
+        quiz=None,
+        key=key,
+        type="true_false",
+        text="?",
+        choices=[{"text": "Benar", "is_correct": True}, {"text": "Salah"}],
+        tags=list(tags),
+        category=category,
+    )
+
+
+def test_tags_are_listed_with_their_counts_created_renamed_and_deleted(instructor_client, course):
+    _tagged("t1", "humanis", "3S")
+    _tagged("t2", "humanis")
+    services.slot_save(quiz=_quiz(course), tag="humanis", count=1)
+    listed = instructor_client.get("/api/v1/authoring/tags/").json()["results"]
+    assert [(t["name"], t["question_count"], t["slot_count"]) for t in listed] == [
+        ("3S", 1, 0),
+        ("humanis", 2, 1),
+    ]
+
+    created = instructor_client.post("/api/v1/authoring/tags/", {"name": "  lantas "}, format="json")
+    assert created.status_code == 201, created.json()
+    assert created.json() | {"id": 0} == {"id": 0, "name": "lantas", "question_count": 0, "slot_count": 0}
+
+    humanis = Tag.objects.get(name="humanis")
+    renamed = instructor_client.patch(
+        f"/api/v1/authoring/tags/{humanis.pk}/", {"name": "Humanis"}, format="json"
+    )
+    assert renamed.status_code == 200 and renamed.json()["question_count"] == 2
+    # Questions and slots keep the tag under its new name.
+    assert list(Question.objects.get(key="t2").tags.values_list("name", flat=True)) == ["Humanis"]
+    assert QuizSlot.objects.get().tag.name == "Humanis"
+    put = instructor_client.put(f"/api/v1/authoring/tags/{humanis.pk}/", {"name": "humanis"}, format="json")
+    assert put.status_code == 200 and put.json()["name"] == "humanis"
+
+    three_s = Tag.objects.get(name="3S")
+    assert instructor_client.delete(f"/api/v1/authoring/tags/{three_s.pk}/").status_code == 204
+    assert not Tag.objects.filter(name="3S").exists()
+    assert list(Question.objects.get(key="t1").tags.values_list("name", flat=True)) == ["humanis"]
+
+
+def test_a_tag_a_slot_draws_from_is_not_deleted(instructor_client, course):
+    _tagged("t1", "humanis")
+    services.slot_save(quiz=_quiz(course), tag="humanis", count=1)
+    tag = Tag.objects.get(name="humanis")
+    response = instructor_client.delete(f"/api/v1/authoring/tags/{tag.pk}/")
+    assert response.status_code == 409 and response.json()["code"] == "in_use"
+    assert Question.objects.get(key="t1").tags.get() == tag
+
+
+@pytest.mark.parametrize("payload", [{}, {"name": ""}, {"name": "   "}, {"name": "a" * 101}, {"name": None}])
+def test_bad_tags_are_400_and_create_nothing(instructor_client, payload):
+    assert instructor_client.post("/api/v1/authoring/tags/", payload, format="json").status_code == 400
+    assert not Tag.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"), [({"name": "3S"}, "name"), ({"name": ""}, "name"), ({"name": "a" * 101}, "name")]
+)
+def test_a_bad_rename_is_400_and_changes_nothing(instructor_client, payload, field):
+    _tagged("t1", "humanis", "3S")
+    tag = Tag.objects.get(name="humanis")
+    response = instructor_client.patch(f"/api/v1/authoring/tags/{tag.pk}/", payload, format="json")
+    assert response.status_code == 400 and field in response.json()
+    assert sorted(Tag.objects.values_list("name", flat=True)) == ["3S", "humanis"]
+
+
+def test_an_unknown_tag_is_404(instructor_client):
+    assert instructor_client.patch("/api/v1/authoring/tags/999999/", {"name": "x"}).status_code == 404
+    assert instructor_client.delete("/api/v1/authoring/tags/999999/").status_code == 404
+
+
+def test_learners_and_hr_may_not_touch_tags_or_slots(learner, hr, course):
+    _tagged("t1", "humanis")
+    slot = services.slot_save(quiz=_quiz(course), tag="humanis", count=1)
+    tag = Tag.objects.get(name="humanis")
+    for person in (learner, hr):
+        client = client_for(person)
+        assert client.get("/api/v1/authoring/tags/").status_code == 403
+        assert client.post("/api/v1/authoring/tags/", {"name": "x"}, format="json").status_code == 403
+        assert (
+            client.patch(f"/api/v1/authoring/tags/{tag.pk}/", {"name": "x"}, format="json").status_code == 403
+        )
+        assert client.delete(f"/api/v1/authoring/tags/{tag.pk}/").status_code == 403
+        assert (
+            client.patch(f"/api/v1/authoring/slots/{slot.pk}/", {"count": 2}, format="json").status_code
+            == 403
+        )
+        assert (
+            client.put(
+                f"/api/v1/authoring/slots/{slot.pk}/", {"quiz": slot.quiz_id, "count": 2}, format="json"
+            ).status_code
+            == 403
+        )
+    assert list(Tag.objects.values_list("name", flat=True)) == ["humanis"]
+    assert QuizSlot.objects.get().count == 1
+
+
+def test_the_tag_list_takes_the_same_few_queries_however_many_tags(
+    instructor_client, django_assert_max_num_queries
+):
+    for n in range(30):
+        _tagged(f"t{n}", f"tag {n}", "semua")
+    with django_assert_max_num_queries(6):
+        response = instructor_client.get("/api/v1/authoring/tags/")
+    assert response.status_code == 200 and response.json()["count"] == 31
+
+
+# --- Slot updates ---
+
+
+def _slot_row(slot_id):
+    slot = QuizSlot.objects.select_related("tag").get(pk=slot_id)
+    return (
+        slot.quiz_id,
+        slot.category_id,
+        slot.tag.name if slot.tag else None,
+        slot.count,
+        slot.include_subcategories,
+        slot.order,
+    )
+
+
+def test_a_slot_is_changed_and_counts_from_the_next_publish(instructor_client, course, learner):
+    quiz = _quiz(course)
+    assert (
+        instructor_client.post("/api/v1/authoring/gift/import/", {"text": GIFT}, format="json").status_code
+        == 201
+    )
+    pelayanan = Category.objects.get(name="Pelayanan", parent=None)
+    integritas = Category.objects.get(name="Integritas")
+    slot = instructor_client.post(
+        "/api/v1/authoring/slots/", {"quiz": quiz.pk, "category": pelayanan.pk, "count": 1}, format="json"
+    ).json()
+    assert instructor_client.post(f"/api/v1/authoring/quizzes/{quiz.pk}/publish/").status_code == 200
+    first = client_for(learner).post(f"/api/v1/quizzes/{quiz.pk}/attempts/").json()
+
+    changed = instructor_client.patch(
+        f"/api/v1/authoring/slots/{slot['id']}/", {"category": integritas.pk, "count": 2}, format="json"
+    )
+    assert changed.status_code == 200, changed.json()
+    assert changed.json() | {"id": 0} == {
+        "id": 0,
+        "quiz": quiz.pk,
+        "order": 0,
+        "category": integritas.pk,
+        "tag": None,
+        "count": 2,
+        "include_subcategories": True,
+    }
+    # The attempt under way keeps its draw; a new version draws both of Integritas.
+    attempt = Attempt.objects.get(pk=first["id"])
+    assert {
+        q["id"] for q in client_for(learner).get(f"/api/v1/attempts/{attempt.pk}/").json()["questions"]
+    } == {q["id"] for q in first["questions"]}
+    version = services.quiz_publish(quiz=quiz)
+    assert version.spec["draws"] == [
+        {
+            "count": 2,
+            "pool": sorted(Question.objects.filter(category=integritas).values_list("pk", flat=True)),
+        }
+    ]
+
+
+def test_a_slot_put_replaces_it_and_switches_from_category_to_tag(instructor_client, course):
+    quiz = _quiz(course)
+    category = services.category_save(name="A", parent=None)
+    slot = services.slot_save(quiz=quiz, category=category, count=1, order=3)
+    response = instructor_client.put(
+        f"/api/v1/authoring/slots/{slot.pk}/",
+        {"quiz": quiz.pk, "category": None, "tag": "humanis", "count": 2, "include_subcategories": False},
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    # A PUT without `order` keeps it.
+    assert _slot_row(slot.pk) == (quiz.pk, None, "humanis", 2, False, 3)
+    response = instructor_client.patch(
+        f"/api/v1/authoring/slots/{slot.pk}/", {"category": category.pk, "tag": ""}, format="json"
+    )
+    assert response.status_code == 200 and _slot_row(slot.pk) == (quiz.pk, category.pk, None, 2, False, 3)
+
+
+@pytest.mark.parametrize(
+    ("method", "payload"),
+    [
+        ("patch", {"category": None}),  # nothing left to draw from
+        ("patch", {"category": None, "tag": ""}),
+        ("patch", {"category": None, "tag": "   "}),
+        ("patch", {"count": 0}),
+        ("patch", {"count": 40_000}),
+        ("patch", {"count": "many"}),
+        ("patch", {"category": 999_999}),
+        ("patch", {"quiz": 999_999}),
+        ("patch", {"quiz": None}),
+        ("patch", {"order": -1}),
+        ("patch", {"tag": "a" * 101}),
+        ("patch", {"include_subcategories": "perhaps"}),
+        ("put", {"count": 2}),  # a PUT names the quiz
+        ("put", {"quiz": "{quiz}"}),  # and the count
+        ("patch", []),
+    ],
+)
+def test_bad_slot_updates_are_400_and_change_nothing(instructor_client, course, method, payload):
+    quiz = _quiz(course)
+    category = services.category_save(name="A", parent=None)
+    slot = services.slot_save(quiz=quiz, category=category, count=1)
+    if isinstance(payload, dict):
+        payload = {k: quiz.pk if v == "{quiz}" else v for k, v in payload.items()}
+    before = _slot_row(slot.pk)
+    response = getattr(instructor_client, method)(
+        f"/api/v1/authoring/slots/{slot.pk}/", payload, format="json"
+    )
+    assert response.status_code == 400, response.json()
+    assert _slot_row(slot.pk) == before and not Tag.objects.exists()
+
+
+def test_an_unknown_slot_is_404(instructor_client):
+    assert (
+        instructor_client.patch("/api/v1/authoring/slots/999999/", {"count": 2}, format="json").status_code
+        == 404
+    )

@@ -32,12 +32,35 @@ CONTRACT_PATHS = [
     "/api/v1/authoring/gift/export/",
 ]
 
+# Beyond the contract: every write of the bank's tags and random slots, with its request body.
+BANK_WRITES = {
+    ("/api/v1/authoring/tags/", "post"): "TagRequest",
+    ("/api/v1/authoring/tags/{id}/", "put"): "TagRequest",
+    ("/api/v1/authoring/tags/{id}/", "patch"): "PatchedTagRequest",
+    ("/api/v1/authoring/slots/", "post"): "QuizSlotRequest",
+    ("/api/v1/authoring/slots/{id}/", "put"): "QuizSlotRequest",
+    ("/api/v1/authoring/slots/{id}/", "patch"): "PatchedQuizSlotRequest",
+}
+
 
 def test_the_openapi_document_describes_every_path_of_the_contract(api):
     response = api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert response.status_code == 200
     paths = response.json()["paths"]
     assert [p for p in CONTRACT_PATHS if p not in paths] == []
+
+
+def test_the_openapi_document_describes_the_writes_of_tags_and_slots(api):
+    document = api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    for (path, method), component in BANK_WRITES.items():
+        operation = document["paths"][path][method]
+        body = operation["requestBody"]["content"]["application/json"]["schema"]
+        assert body == {"$ref": f"#/components/schemas/{component}"}, (path, method)
+        assert operation["description"]
+    for path in ("/api/v1/authoring/tags/{id}/", "/api/v1/authoring/slots/{id}/"):
+        assert "204" in document["paths"][path]["delete"]["responses"]
+    tag = document["components"]["schemas"]["Tag"]["properties"]
+    assert {"id", "name", "question_count", "slot_count"} <= set(tag)
 
 
 def test_swagger_ui_is_served(api):

@@ -7,7 +7,7 @@ from django.db.models import ProtectedError
 from core.errors import ServiceError
 from courses.models import Module
 from quizzes import services
-from quizzes.models import Question, Quiz
+from quizzes.models import Question, Quiz, QuizSlot, Tag
 from tests.factories import choice
 
 pytestmark = pytest.mark.django_db
@@ -158,3 +158,81 @@ def test_a_category_path_is_made_once(db):
     first = services.category_at(path=["Pelayanan", "3S"])
     assert services.category_at(path=["Pelayanan", "3S"]) == first
     assert Category.objects.count() == 2 and first.parent.name == "Pelayanan"
+
+
+# --- Tags and random slots ---
+
+
+def test_a_tag_is_renamed_for_its_questions_and_slots(course):
+    quiz = first_quiz(course)
+    question = services.question_create(
+        quiz=None,
+        key="t",
+        type="true_false",
+        text="?",
+        choices=[choice("Benar", correct=True), choice("Salah")],
+        tags=["humanis"],
+    )
+    slot = services.slot_save(quiz=quiz, tag="humanis", count=1)
+    tag = question.tags.get()
+    services.tag_save(name=" Humanis ", tag=tag)
+    assert question.tags.get().name == "Humanis"
+    slot.refresh_from_db()
+    assert slot.tag_id == tag.pk
+    # A question given the new name by its tags gets the same tag, not another one.
+    services.question_update(question=question, data={}, tags=["Humanis"])
+    assert Tag.objects.count() == 1
+
+
+@pytest.mark.parametrize(("name", "code"), [("", "blank"), ("x" * 101, "max_length"), ("3S", "name_taken")])
+def test_a_tag_needs_a_free_name_of_at_most_100_characters(db, name, code):
+    services.tag_save(name="3S")
+    tag = services.tag_save(name="humanis")
+    with pytest.raises(ValidationError) as err:
+        services.tag_save(name=name, tag=tag)
+    assert codes(err) == {"name": code}
+    tag.refresh_from_db()
+    assert tag.name == "humanis"
+
+
+def test_a_tag_a_slot_draws_from_is_not_deleted(course):
+    services.slot_save(quiz=first_quiz(course), tag="humanis", count=1)
+    with pytest.raises(ProtectedError):
+        services.tag_delete(tag=Tag.objects.get())
+    assert Tag.objects.exists()
+
+
+def test_a_slot_update_changes_only_what_it_is_given(course):
+    quiz = first_quiz(course)
+    category = services.category_save(name="A", parent=None)
+    slot = services.slot_save(quiz=quiz, category=category, tag="humanis", count=2, order=4)
+    services.slot_update(slot=slot, data={"count": 3})
+    slot = QuizSlot.objects.select_related("tag").get(pk=slot.pk)
+    assert (slot.category_id, slot.tag.name, slot.count, slot.order) == (category.pk, "humanis", 3, 4)
+    services.slot_update(slot=slot, data={"tag": None})
+    slot.refresh_from_db()
+    assert (slot.category_id, slot.tag_id) == (category.pk, None)
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [({"category": None}, "slot_without_pool"), ({"tag": "  ", "category": None}, "slot_without_pool")],
+)
+def test_a_slot_keeps_something_to_draw_from(course, data, error):
+    category = services.category_save(name="A", parent=None)
+    slot = services.slot_save(quiz=first_quiz(course), category=category, count=1)
+    with pytest.raises(ServiceError) as err:
+        services.slot_update(slot=slot, data=data)
+    assert err.value.code == error
+    slot.refresh_from_db()
+    assert slot.category_id == category.pk
+
+
+def test_a_slot_draws_at_least_one_question(course):
+    category = services.category_save(name="A", parent=None)
+    slot = services.slot_save(quiz=first_quiz(course), category=category, count=1)
+    with pytest.raises(ValidationError) as err:
+        services.slot_update(slot=slot, data={"count": 0})
+    assert codes(err) == {"count": "min_value"}
+    slot.refresh_from_db()
+    assert slot.count == 1

@@ -52,3 +52,34 @@ def test_each_right_pick_earns_a_share_and_each_wrong_one_takes_one_away(picks, 
     spec = QuestionSpec.from_spec({**choice_spec(MULTIPLE, [True, True, True, False, False]), "points": 3})
     grade = grade_question(spec, picks)
     assert (grade.score, grade.correct) == (Decimal(expected), correct)
+
+
+def _weighted(weights: list[int], scoring: str = "partial") -> QuestionSpec:
+    spec = choice_spec(MULTIPLE, [w > 0 for w in weights])
+    for c, w in zip(spec["choices"], weights, strict=True):
+        c["weight"] = w
+    return QuestionSpec.from_spec({**spec, "points": 4, "scoring": scoring})
+
+
+@pytest.mark.parametrize(
+    ("weights", "picks", "expected"),
+    [
+        # Negative marking, as Moodle's: a wrong pick takes its weight off the question's marks...
+        ([50, 50, -50, -100], [10, 11, 12], "2.00"),
+        ([50, 50, -50, -100], [10, 12], "0.00"),
+        # ...and never below zero, so it never costs marks of another question.
+        ([50, 50, -50, -100], [10, 13], "0.00"),
+        ([50, 50, -50, -100], [12, 13], "0.00"),
+        # Without negative marking: wrong choices weigh nothing, so ticking everything pays.
+        ([50, 50, 0, 0], [10, 11, 12, 13], "4.00"),
+        ([50, 50, 0, 0], [10, 12], "2.00"),
+    ],
+)
+def test_negative_weights_take_marks_off_within_the_question_only(weights, picks, expected):
+    assert grade_question(_weighted(weights), picks).score == Decimal(expected)
+
+
+def test_all_or_nothing_ignores_the_weights():
+    spec = _weighted([50, 50, -50, -100], "all_or_nothing")
+    assert grade_question(spec, [10, 11]).score == Decimal("4.00")
+    assert grade_question(spec, [10]).score == Decimal(0)
