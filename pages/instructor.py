@@ -329,6 +329,9 @@ def quiz_attempts(request: HttpRequest, quiz_id: int) -> HttpResponse:
     return render(request, "pages/instructor/attempts.html", {"quiz": quiz, "attempts": attempts})
 
 
+GIFT_REPORT = "pages.gift_report"
+
+
 @role_required(Role.INSTRUCTOR)
 @require_http_methods(["GET", "POST"])
 def gift_import(request: HttpRequest, quiz_id: int) -> HttpResponse:
@@ -342,27 +345,37 @@ def gift_import(request: HttpRequest, quiz_id: int) -> HttpResponse:
     ]
     form = GiftImportForm(request.POST or None, request.FILES or None, categories=category_choices)
     errors: list[gift.GiftError] = []
-    report: list[dict[str, Any]] | None = None
-    notes: list[gift.GiftError] = []
+    text = ""
     if request.method == "POST" and form.is_valid():
         category_id = form.cleaned_data["category"]
         category = quiz_selectors.category_get(category_id=int(category_id)) if category_id else None
+        text = form.cleaned_data["gift"]
         try:
-            result = quiz_services.gift_import(text=form.cleaned_data["gift"], quiz=quiz, category=category)
+            result = quiz_services.gift_import(text=text, quiz=quiz, category=category)
         except gift.GiftErrors as exc:
             errors = sorted(exc.errors, key=lambda e: e.line)
+            # The text to correct, in the box (an uploaded file's too).
+            form = GiftImportForm(
+                {"text": text, "category": category_id}, categories=category_choices, initial={}
+            )
+            form.is_valid()
         else:
             paths = quiz_selectors.category_paths()
-            report = [
-                {"path": " / ".join(paths[c.pk]) if c else "", "created": n} for c, n in result.per_category
-            ]
-            notes = result.notes
+            # Shown once after the redirect, so reloading the page never imports twice.
+            request.session[GIFT_REPORT] = {
+                "created": len(result.questions),
+                "categories": [
+                    {"path": " / ".join(paths[c.pk]) if c else "", "created": n}
+                    for c, n in result.per_category
+                ],
+                "notes": [{"line": n.line, "message": n.message} for n in result.notes],
+            }
             messages.success(
                 request,
                 _("%(n)s questions imported. Publish to let new attempts use them.")
                 % {"n": len(result.questions)},
             )
-    text = form.cleaned_data["gift"] if errors else ""
+            return redirect("pages:instructor-gift-import", quiz_id=quiz.pk)
     by_line: dict[int, list[str]] = {}
     for error in errors:
         by_line.setdefault(error.line, []).append(error.message)
@@ -375,7 +388,6 @@ def gift_import(request: HttpRequest, quiz_id: int) -> HttpResponse:
         "form": form,
         "errors": errors,
         "lines": lines if errors else [],
-        "report": report,
-        "notes": notes,
+        "report": request.session.pop(GIFT_REPORT, None) if request.method == "GET" else None,
     }
     return render(request, "pages/instructor/gift_import.html", context)

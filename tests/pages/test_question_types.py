@@ -92,14 +92,18 @@ def test_gift_import_shows_each_error_at_its_line_and_imports_nothing(instructor
     assert 'id="gift-errors"' in page and quiz.questions.count() == count
     assert re.search(r'<li id="gift-line-8" value="8" class="has-error"><code>::rusak::', page)
     assert "Baris 8" in page and '<li id="gift-line-3" value="3"><code>' in page
+    assert "::rusak:: Pertanyaan tanpa kunci {\n" in page.split('id="id_text"')[1]  # the text stays
 
 
 def test_gift_import_from_a_file_reports_questions_per_category(instructor, quiz):
     client = signed_in(instructor)
     text = GIFT_WITH_ERROR.replace("~Satu", "=Satu").encode()
     upload = SimpleUploadedFile("soal.gift", b"\xef\xbb\xbf" + text, content_type="text/plain")
-    page = client.post(f"/authoring/quizzes/{quiz.pk}/gift/", {"text": "", "file": upload}).content.decode()
-    assert 'id="gift-report"' in page and "Etika / Dasar</td><td>2</td>" in page
+    done = client.post(f"/authoring/quizzes/{quiz.pk}/gift/", {"text": "", "file": upload})
+    assert done.status_code == 302  # so that a reload never imports twice
+    page = client.get(done["Location"]).content.decode()
+    assert 'id="gift-report"' in page and "Etika / Dasar</td><td>2</td>" in page and "2 soal diimpor" in page
+    assert 'id="gift-report"' not in client.get(done["Location"]).content.decode()
     assert quiz.questions.filter(key__in=["salam", "rusak"]).count() == 2
     assert (
         "Tempel teks GIFT"

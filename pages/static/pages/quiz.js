@@ -152,10 +152,10 @@
     Object.keys(pending).forEach(function (id) {
       var fieldset = document.getElementById("question-" + id);
       var kept = pending[id];
-      if (!fieldset || !Array.isArray(kept) || kept.some(function (pair) { return !Array.isArray(pair); })) {
-        delete pending[id]; return;  // a question not on this screen, or kept by an older page
+      if (!Array.isArray(kept) || kept.some(function (pair) { return !Array.isArray(pair); })) {
+        delete pending[id]; return;  // kept by an older version of this page
       }
-      restore(fieldset, pending[id]);
+      if (fieldset) restore(fieldset, kept);  // a question of another screen is only sent
     });
     form.addEventListener("click", function (event) {
       var button = event.target.closest("button[data-move]");
