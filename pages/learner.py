@@ -394,11 +394,37 @@ def attempt_submit(request: HttpRequest, attempt_id: int) -> HttpResponse:
     return redirect("pages:attempt", attempt_id=attempt.pk)
 
 
+def _key_lines(q: dict[str, Any], feedback: dict[str, Any]) -> list[str]:
+    """The key of a question other than the choice types, as lines of text, where review
+    reveals it (the choice types mark their choices instead)."""
+    if "correct_pairs" in feedback:
+        prompts = {p["id"]: p["text"] for p in q.get("prompts", [])}
+        answers = {a["id"]: a["text"] for a in q.get("answers", [])}
+        return [f"{prompts.get(p, '')} → {answers.get(a, '')}" for p, a in feedback["correct_pairs"]]
+    if "correct_order" in feedback:
+        items = {i["id"]: i["text"] for i in q.get("items", [])}
+        return [f"{n}. {items.get(i, '')}" for n, i in enumerate(feedback["correct_order"], start=1)]
+    if "answers" in feedback:
+        return [
+            (
+                a["text"]
+                if "text" in a
+                else f"{a['value']} ± {a['tolerance']}"
+                if a.get("tolerance") not in (None, "0")
+                else a["value"]
+            )
+            + (f" ({a['weight']}%)" if a.get("weight", 100) != 100 else "")
+            for a in feedback["answers"]
+        ]
+    return []
+
+
 def _result_context(attempt: Attempt) -> dict[str, Any]:
     questions = _questions(attempt)
     feedback = {row["question"]: row for row in quiz_selectors.attempt_feedback(attempt=attempt)}
     for q in questions:
         q["feedback"] = feedback.get(q["id"])
+        q["key_lines"] = _key_lines(q, q["feedback"] or {})
     waiting = attempt.status in (Attempt.Status.IN_PROGRESS, Attempt.Status.SUBMITTED)
     return {
         "questions": questions,

@@ -9,6 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from quizzes import services
 from quizzes.models import Attempt, Quiz, Response
 
 KEYS = {
@@ -184,3 +185,25 @@ def test_learner_answers_every_type_and_the_page_shows_them(attempt_of_every_typ
         f"selected>{next(p['answer'] for p in matching['pairs'] if p['prompt_id'] == prompt_ids[0])}" in again
     )
     assert 'value="2.55"' in again
+
+
+def test_result_shows_each_types_answer_and_key_when_review_reveals_it(instructor, learner, quiz):
+    author = signed_in(instructor)
+    quiz.questions.all().delete()
+    for kind in ("short_answer", "numeric", "matching", "ordering"):
+        add(author, quiz, kind)
+    services.quiz_update(quiz=quiz, data={"review": Quiz.Review.FULL, "max_attempts": 1})
+    author.post(f"/authoring/quizzes/{quiz.pk}/publish/")
+    client = signed_in(learner)
+    client.post(f"/quizzes/{quiz.pk}/start/")
+    attempt = Attempt.objects.get(person=learner, quiz=quiz)
+    spec = {q["type"]: q for q in attempt.version.spec["questions"]}
+    client.post(
+        f"/attempts/{attempt.pk}/save/",
+        {"shown": [spec["short_answer"]["id"]], f"q-{spec['short_answer']['id']}": "Polisi Daerah"},
+    )
+    client.post(f"/attempts/{attempt.pk}/submit/")
+    services.attempt_grade(attempt_id=attempt.pk)
+    page = client.get(f"/attempts/{attempt.pk}/").content.decode()
+    assert "Polisi Daerah" in page  # the learner's own answer
+    assert "110 → Polisi" in page and "1. Lapor" in page and "2.5 ± 0.1" in page and "Polisi* (50%)" in page
