@@ -1,7 +1,7 @@
 """Instructors' pages: courses, modules, lessons (Markdown with a live preview), quizzes and
 their questions with keys, publish, and a quiz's attempts. Writes call the same services as the
-authoring API. GIFT import, item analysis, the grading queue and regrades have their places on
-the quiz page and come with their own work."""
+authoring API. Item analysis, the grading queue and regrades have their places on the quiz page
+and come with their own work."""
 
 from typing import Any
 
@@ -18,11 +18,23 @@ from courses import selectors as course_selectors
 from courses import services as course_services
 from courses.models import Course
 from pages.access import error_message, role_required
-from pages.forms import CourseForm, LessonForm, ModuleForm, QuestionForm, QuizForm
+from pages.forms import (
+    CHOICE_TYPES,
+    PAGING,
+    TYPE_LABELS,
+    CourseForm,
+    GiftImportForm,
+    LessonForm,
+    ModuleForm,
+    QuestionForm,
+    QuizForm,
+)
 from pages.markdown import render_markdown
 from people.models import Role
+from quizzes import gift, question_types
 from quizzes import selectors as quiz_selectors
 from quizzes import services as quiz_services
+from quizzes.models import Quiz
 from reports import selectors as report_selectors
 
 
@@ -142,14 +154,37 @@ def _quiz_or_404(quiz_id: int) -> Any:
     return quiz
 
 
-@role_required(Role.INSTRUCTOR)
-@require_http_methods(["GET", "POST"])
-def quiz_page(request: HttpRequest, quiz_id: int) -> HttpResponse:
-    quiz = _quiz_or_404(quiz_id)
-    form = QuestionForm(request.POST or None, initial={"type": "single", "points": 1})
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
+def _keep_ids(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """Parts written as lines carry no ids: an edited matching pair or ordering item with the
+    text it had keeps its id (so an edit that changes nothing changes nothing)."""
+    if "items" in new:
+        ids = {i["text"]: i.get("id") for i in old.get("items") or []}
+        new["items"] = [{**i, "id": ids.get(i["text"])} for i in new["items"]]
+    if "pairs" in new:
+        # An extra answer (no prompt) is known by its answer.
+        prompts = {
+            (p["prompt"], "" if p["prompt"] else p["answer"]): p.get("prompt_id")
+            for p in old.get("pairs") or []
+        }
+        answers = {p["answer"]: p.get("answer_id") for p in old.get("pairs") or []}
+        new["pairs"] = [
+            {
+                **p,
+                "prompt_id": prompts.get((p["prompt"], "" if p["prompt"] else p["answer"])),
+                "answer_id": answers.pop(p["answer"], None),
+            }
+            for p in new["pairs"]
+        ]
+    return new
+
+
+def _question_saved(request: HttpRequest, quiz: Any, form: QuestionForm, question: Any = None) -> bool:
+    """Create (or change) the question the form describes, with the services of the authoring
+    API; the services' refusals land on the form."""
+    data = form.cleaned_data
+    takes_choices = data["type"] in CHOICE_TYPES
+    try:
+        if question is None:
             quiz_services.question_create(
                 quiz=quiz,
                 key=data["key"],
@@ -158,17 +193,89 @@ def quiz_page(request: HttpRequest, quiz_id: int) -> HttpResponse:
                 text_en=data["text_en"],
                 explanation=data["explanation"],
                 points=data["points"],
-                order=quiz.questions.count(),
+                order=len(quiz.questions.all()),
                 choices=data["choices"],
+                content=data["content"],
             )
-        except (ValidationError, ServiceError) as exc:
-            _errors_onto(form, exc)
         else:
-            messages.success(request, _("Question added. Publish to let new attempts use it."))
-            return redirect("pages:instructor-quiz", quiz_id=quiz.pk)
+            quiz_services.question_update(
+                question=question,
+                data=quiz_services.QuestionData(
+                    key=data["key"],
+                    type=data["type"],
+                    text=data["text"],
+                    text_en=data["text_en"],
+                    explanation=data["explanation"],
+                    points=data["points"],
+                ),
+                choices=data["choices"] if takes_choices else [],
+                content=_keep_ids(question.content, data["content"]),
+            )
+    except (ValidationError, ServiceError) as exc:
+        _errors_onto(form, exc)
+        return False
+    return True
+
+
+@role_required(Role.INSTRUCTOR)
+@require_http_methods(["GET", "POST"])
+def quiz_page(request: HttpRequest, quiz_id: int) -> HttpResponse:
+    quiz = _quiz_or_404(quiz_id)
+    form = QuestionForm(request.POST or None, initial={"type": "single", "points": 1})
+    if request.method == "POST" and request.POST.get("form") == "paging":
+        paging = request.POST.get("paging", "")
+        if paging in Quiz.Paging.values:
+            quiz_services.quiz_update(quiz=quiz, data={"paging": paging})
+            messages.success(request, _("Quiz setting saved."))
+        return redirect("pages:instructor-quiz", quiz_id=quiz.pk)
+    if request.method == "POST" and form.is_valid() and _question_saved(request, quiz, form):
+        messages.success(request, _("Question added. Publish to let new attempts use it."))
+        return redirect("pages:instructor-quiz", quiz_id=quiz.pk)
     versions = list(quiz.versions.all())
-    context = {"quiz": quiz, "form": form, "latest": versions[0] if versions else None}
+    context = {
+        "quiz": quiz,
+        "form": form,
+        "latest": versions[0] if versions else None,
+        "questions": [_with_keys(q) for q in quiz.questions.all()],
+        "paging": PAGING,
+    }
     return render(request, "pages/instructor/quiz.html", context)
+
+
+def _with_keys(question: Any) -> dict[str, Any]:
+    """A draft question with its key as its type reads it (the same as the authoring API's)."""
+    keys = question_types.get(question.type).authoring(question)
+    return {
+        "question": question,
+        "type_label": TYPE_LABELS.get(question.type, question.get_type_display()),
+        # Named one by one: a template reads `keys.items` as the dict's method.
+        "keys": {k: keys.get(k) for k in ("choices", "pairs", "rubric", "answers")}
+        | {"order": keys.get("items")},
+    }
+
+
+@role_required(Role.INSTRUCTOR)
+@require_http_methods(["GET", "POST"])
+def question_edit(request: HttpRequest, quiz_id: int, question_id: int) -> HttpResponse:
+    quiz = _quiz_or_404(quiz_id)
+    question = next((q for q in quiz.questions.all() if q.pk == question_id), None)
+    if question is None:
+        raise Http404
+    keys = question_types.get(question.type).authoring(question)
+    initial = QuestionForm.initial_from(
+        {
+            **{f: getattr(question, f) for f in ("type", "key", "text", "text_en", "points", "explanation")},
+            "choices": keys.get("choices"),
+            "content": keys,
+        }
+    )
+    form = QuestionForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid() and _question_saved(request, quiz, form, question):
+        messages.success(request, _("Question saved. Publish to let new attempts use it."))
+        return redirect("pages:instructor-quiz", quiz_id=quiz.pk)
+    return render(
+        request, "pages/instructor/question.html", {"quiz": quiz, "question": question, "form": form}
+    )
 
 
 @role_required(Role.INSTRUCTOR)
@@ -220,3 +327,67 @@ def quiz_attempts(request: HttpRequest, quiz_id: int) -> HttpResponse:
     quiz = _quiz_or_404(quiz_id)
     attempts = quiz_selectors.attempts_of_quiz(quiz=quiz)[:500]
     return render(request, "pages/instructor/attempts.html", {"quiz": quiz, "attempts": attempts})
+
+
+GIFT_REPORT = "pages.gift_report"
+
+
+@role_required(Role.INSTRUCTOR)
+@require_http_methods(["GET", "POST"])
+def gift_import(request: HttpRequest, quiz_id: int) -> HttpResponse:
+    """GIFT pasted or uploaded, imported as the quiz's questions by the same service as the API
+    (all or nothing): every error is shown at its line of the text, and nothing is imported."""
+    quiz = _quiz_or_404(quiz_id)
+    paths = quiz_selectors.category_paths()
+    category_choices = [
+        ("", _("(top)")),
+        *sorted(((str(pk), " / ".join(path)) for pk, path in paths.items()), key=lambda c: c[1]),
+    ]
+    form = GiftImportForm(request.POST or None, request.FILES or None, categories=category_choices)
+    errors: list[gift.GiftError] = []
+    text = ""
+    if request.method == "POST" and form.is_valid():
+        category_id = form.cleaned_data["category"]
+        category = quiz_selectors.category_get(category_id=int(category_id)) if category_id else None
+        text = form.cleaned_data["gift"]
+        try:
+            result = quiz_services.gift_import(text=text, quiz=quiz, category=category)
+        except gift.GiftErrors as exc:
+            errors = sorted(exc.errors, key=lambda e: e.line)
+            # The text to correct, in the box (an uploaded file's too).
+            form = GiftImportForm(
+                {"text": text, "category": category_id}, categories=category_choices, initial={}
+            )
+            form.is_valid()
+        else:
+            paths = quiz_selectors.category_paths()
+            # Shown once after the redirect, so reloading the page never imports twice.
+            request.session[GIFT_REPORT] = {
+                "created": len(result.questions),
+                "categories": [
+                    {"path": " / ".join(paths[c.pk]) if c else "", "created": n}
+                    for c, n in result.per_category
+                ],
+                "notes": [{"line": n.line, "message": n.message} for n in result.notes],
+            }
+            messages.success(
+                request,
+                _("%(n)s questions imported. Publish to let new attempts use them.")
+                % {"n": len(result.questions)},
+            )
+            return redirect("pages:instructor-gift-import", quiz_id=quiz.pk)
+    by_line: dict[int, list[str]] = {}
+    for error in errors:
+        by_line.setdefault(error.line, []).append(error.message)
+    lines = [
+        {"number": n, "text": line, "errors": by_line.get(n, [])}
+        for n, line in enumerate(text.splitlines(), start=1)
+    ]
+    context = {
+        "quiz": quiz,
+        "form": form,
+        "errors": errors,
+        "lines": lines if errors else [],
+        "report": request.session.pop(GIFT_REPORT, None) if request.method == "GET" else None,
+    }
+    return render(request, "pages/instructor/gift_import.html", context)

@@ -29,6 +29,7 @@ from quizzes import question_types
 from quizzes import selectors as quiz_selectors
 from quizzes import services as quiz_services
 from quizzes.models import Attempt, Quiz
+from quizzes.question_types import numeric
 from reports import selectors as report_selectors
 
 FETCH_HEADER = "HTTP_X_LENCANA_FETCH"
@@ -136,24 +137,58 @@ def _is_open(attempt: Attempt) -> bool:
 
 
 def _widget(type_name: str) -> str:
-    """How a question of this type is answered on the page. Types that other work adds
-    (short answer, numeric, essay ...) get a text box until they bring their own widget."""
+    """How a question of this type is answered on the page (its part of attempt.html)."""
     question_type = question_types.get(type_name)
     if question_type.answer_key == "choices":
         return "checkbox" if getattr(question_type, "takes_many", False) else "radio"
-    return "textarea" if type_name == "essay" else "text"
+    if question_type.answer_key == "pairs":
+        return "matching"
+    if question_type.answer_key == "order":
+        return "ordering"
+    if question_type.answer_key == "value":
+        return "number"
+    return "textarea" if question_type.graded_by_hand else "text"
 
 
 def _saved(response: Any) -> dict[str, Any]:
+    data = response.data if isinstance(response.data, list) else []
     return {
         "choices": list(response.choices or []),
         "text": response.text,
         "value": "" if response.value is None else str(response.value.normalize()),
+        # matching: {prompt id: answer id}; ordering: the item ids in the learner's order
+        "pairs": {p[0]: p[1] for p in data if isinstance(p, list) and len(p) == 2},
+        "order": [i for i in data if isinstance(i, int)],
     }
 
 
+EMPTY = {"choices": [], "text": "", "value": "", "pairs": {}, "order": []}
+
+
 def _is_answered(saved: dict[str, Any] | None) -> bool:
-    return bool(saved and (saved["choices"] or saved["text"] or saved["value"]))
+    return bool(
+        saved and (saved["choices"] or saved["text"] or saved["value"] or saved["pairs"] or saved["order"])
+    )
+
+
+def _with_answer(q: dict[str, Any], saved: dict[str, Any]) -> dict[str, Any]:
+    """The parts of a matching or ordering question as the learner left them: each prompt with
+    its chosen answer, the items in the saved order (else as the attempt shows them)."""
+    if "prompts" in q:
+        answers = {a["id"]: a for a in q["answers"]}
+        q["prompts"] = [
+            {
+                **p,
+                "chosen": saved["pairs"].get(p["id"]),
+                "chosen_text": answers.get(saved["pairs"].get(p["id"]), {}).get("text", ""),
+            }
+            for p in q["prompts"]
+        ]
+    if "items" in q and saved["order"]:
+        items = {i["id"]: i for i in q["items"]}
+        if sorted(saved["order"]) == sorted(items):
+            q["items"] = [items[i] for i in saved["order"]]
+    return q
 
 
 def _questions(attempt: Attempt) -> list[dict[str, Any]]:
@@ -162,13 +197,16 @@ def _questions(attempt: Attempt) -> list[dict[str, Any]]:
     for number, q in enumerate(quiz_selectors.attempt_questions_public(attempt=attempt), start=1):
         answer = saved.get(q["id"])
         questions.append(
-            {
-                **q,
-                "number": number,
-                "widget": _widget(q["type"]),
-                "saved": answer or {"choices": [], "text": "", "value": ""},
-                "answered": _is_answered(answer),
-            }
+            _with_answer(
+                {
+                    **q,
+                    "number": number,
+                    "widget": _widget(q["type"]),
+                    "saved": answer or EMPTY,
+                    "answered": _is_answered(answer),
+                },
+                answer or EMPTY,
+            )
         )
     return questions
 
@@ -188,7 +226,8 @@ def attempt_page(request: HttpRequest, attempt_id: int) -> HttpResponse:
     if not _is_open(attempt):
         return render(request, "pages/result.html", {"attempt": attempt, **_result_context(attempt)})
     questions = _questions(attempt)
-    one_per_screen = request.GET.get("view") == "one"
+    # The quiz's setting, which the learner may switch for this page.
+    one_per_screen = (request.GET.get("view") or attempt.quiz.paging) == Quiz.Paging.ONE
     current = 1
     if one_per_screen:
         try:
@@ -207,11 +246,36 @@ def attempt_page(request: HttpRequest, attempt_id: int) -> HttpResponse:
     return render(request, "pages/attempt.html", context)
 
 
-def _answers_from(request: HttpRequest, attempt: Attempt) -> list[quiz_services.Answer]:
+def _moved(order: list[str], move: str, question_id: int) -> tuple[list[str], bool]:
+    """`order` with one item moved (`<question>:<item>:up|down`, the no-script buttons of an
+    ordering question), and whether the move was this question's."""
+    parts = move.split(":")
+    if len(parts) != 3 or parts[0] != str(question_id):
+        return order, False
+    _, item, direction = parts
+    if item not in order:
+        return order, True  # "keep this order"
+    at = order.index(item)
+    to = at - 1 if direction == "up" else at + 1
+    if 0 <= to < len(order):
+        order[at], order[to] = order[to], order[at]
+    return order, True
+
+
+def _ids(values: list[str]) -> tuple[int, ...]:
+    try:
+        return tuple(int(v) for v in values)
+    except ValueError:
+        raise ServiceError("Answers name ids.", code="bad_choice") from None
+
+
+def _answers_from(request: HttpRequest, attempt: Attempt) -> tuple[list[quiz_services.Answer], list[int]]:
     """The answers of the questions a form showed (`shown`): a shown question with nothing
-    picked is saved as empty, so taking a choice back is kept too."""
+    picked is saved as empty, so taking a choice back is kept too. Also the questions whose
+    number could not be read (kept out, so the others are saved)."""
     types = {item["id"]: item["type"] for item in quiz_selectors.attempt_questions_public(attempt=attempt)}
-    answers = []
+    answers, not_numbers = [], []
+    move = request.POST.get("move", "")
     for raw in request.POST.getlist("shown"):
         try:
             question_id = int(raw)
@@ -224,18 +288,35 @@ def _answers_from(request: HttpRequest, attempt: Attempt) -> list[quiz_services.
         key = question_types.get(types[question_id]).answer_key
         field = f"q-{question_id}"
         if key == "choices":
-            try:
-                picked = tuple(int(v) for v in request.POST.getlist(field))
-            except ValueError:
-                raise ServiceError("Choices are ids.", code="bad_choice") from None
-            answers.append(quiz_services.Answer(question=question_id, choices=picked))
+            answers.append(
+                quiz_services.Answer(question=question_id, choices=_ids(request.POST.getlist(field)))
+            )
         elif key == "text":
             answers.append(quiz_services.Answer(question=question_id, text=request.POST.get(field, "")))
+        elif key == "pairs":
+            prefix = f"{field}-p-"
+            pairs = tuple(
+                (int(name[len(prefix) :]), _ids([str(request.POST[name])])[0])
+                for name in request.POST
+                if name.startswith(prefix) and name[len(prefix) :].isdigit() and request.POST[name]
+            )
+            answers.append(quiz_services.Answer(question=question_id, pairs=pairs))
+        elif key == "order":
+            order, moved = _moved(request.POST.getlist(field), move, question_id)
+            # An order the learner never touched is no answer yet (the shuffle is not theirs).
+            if order and (moved or request.POST.get(f"{field}-set") == "1"):
+                answers.append(quiz_services.Answer(question=question_id, order=_ids(order)))
         else:
             value = request.POST.get(field, "").strip()
-            if value:
-                answers.append(quiz_services.Answer(question=question_id, value=value.replace(",", ".")))
-    return answers
+            if not value:
+                continue
+            try:
+                numeric.parse_number(value)  # "2,5" and "1.250,5" are numbers too
+            except ValueError:
+                not_numbers.append(question_id)
+                continue
+            answers.append(quiz_services.Answer(question=question_id, value=value))
+    return answers, not_numbers
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -249,7 +330,7 @@ def attempt_save(request: HttpRequest, attempt_id: int) -> HttpResponse:
     then go where the learner asked: another question, or the confirmation before submit."""
     attempt = _attempt_or_404(request, attempt_id)
     try:
-        answers = _answers_from(request, attempt)
+        answers, not_numbers = _answers_from(request, attempt)
         if answers:
             quiz_services.attempt_save_answers(attempt=attempt, answers=answers)
     except ServiceError as exc:
@@ -258,14 +339,29 @@ def attempt_save(request: HttpRequest, attempt_id: int) -> HttpResponse:
             return JsonResponse({"ok": False, "code": exc.code, "detail": error_message(exc)}, status=status)
         messages.error(request, error_message(exc))
         return redirect("pages:attempt", attempt_id=attempt.pk)
+    not_a_number = _("This is not a number; write it as 2,5 or 1.250,5.")
     if _wants_json(request):
-        return JsonResponse({"ok": True, "saved": [a.question for a in answers]})
+        body: dict[str, Any] = {"ok": True, "saved": [a.question for a in answers]}
+        if not_numbers:  # the others are saved; these wait for a number
+            body.update(not_numbers=not_numbers, detail=not_a_number)
+        return JsonResponse(body)
+    if not_numbers:
+        messages.error(request, not_a_number)
     goto = request.POST.get("goto", "")
     if goto == "confirm":
         return redirect("pages:attempt-confirm", attempt_id=attempt.pk)
+    # Back to the page as it was shown (one question per screen or all), or to another question.
     url = reverse("pages:attempt", kwargs={"attempt_id": attempt.pk})
+    view, current = request.POST.get("view", ""), request.POST.get("current", "")
     if goto.isdigit():
         url += f"?view=one&q={int(goto)}"
+    elif view == Quiz.Paging.ONE and current.isdigit():
+        url += f"?view=one&q={int(current)}"
+    elif view == Quiz.Paging.ALL:
+        url += "?view=all"
+    move = request.POST.get("move", "")
+    if move:
+        url += f"#question-{move.split(':')[0]}"
     return redirect(url)
 
 
@@ -298,11 +394,37 @@ def attempt_submit(request: HttpRequest, attempt_id: int) -> HttpResponse:
     return redirect("pages:attempt", attempt_id=attempt.pk)
 
 
+def _key_lines(q: dict[str, Any], feedback: dict[str, Any]) -> list[str]:
+    """The key of a question other than the choice types, as lines of text, where review
+    reveals it (the choice types mark their choices instead)."""
+    if "correct_pairs" in feedback:
+        prompts = {p["id"]: p["text"] for p in q.get("prompts", [])}
+        answers = {a["id"]: a["text"] for a in q.get("answers", [])}
+        return [f"{prompts.get(p, '')} → {answers.get(a, '')}" for p, a in feedback["correct_pairs"]]
+    if "correct_order" in feedback:
+        items = {i["id"]: i["text"] for i in q.get("items", [])}
+        return [f"{n}. {items.get(i, '')}" for n, i in enumerate(feedback["correct_order"], start=1)]
+    if "answers" in feedback:
+        return [
+            (
+                a["text"]
+                if "text" in a
+                else f"{a['value']} ± {a['tolerance']}"
+                if a.get("tolerance") not in (None, "0")
+                else a["value"]
+            )
+            + (f" ({a['weight']}%)" if a.get("weight", 100) != 100 else "")
+            for a in feedback["answers"]
+        ]
+    return []
+
+
 def _result_context(attempt: Attempt) -> dict[str, Any]:
     questions = _questions(attempt)
     feedback = {row["question"]: row for row in quiz_selectors.attempt_feedback(attempt=attempt)}
     for q in questions:
         q["feedback"] = feedback.get(q["id"])
+        q["key_lines"] = _key_lines(q, q["feedback"] or {})
     waiting = attempt.status in (Attempt.Status.IN_PROGRESS, Attempt.Status.SUBMITTED)
     return {
         "questions": questions,

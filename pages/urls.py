@@ -29,7 +29,13 @@ urlpatterns = [
     path("authoring/lessons/<int:lesson_id>/", instructor.lesson_edit, name="instructor-lesson"),
     path("authoring/preview/", instructor.markdown_preview, name="instructor-preview"),
     path("authoring/quizzes/<int:quiz_id>/", instructor.quiz_page, name="instructor-quiz"),
+    path("authoring/quizzes/<int:quiz_id>/gift/", instructor.gift_import, name="instructor-gift-import"),
     path("authoring/quizzes/<int:quiz_id>/publish/", instructor.quiz_publish, name="instructor-quiz-publish"),
+    path(
+        "authoring/quizzes/<int:quiz_id>/questions/<int:question_id>/",
+        instructor.question_edit,
+        name="instructor-question",
+    ),
     path(
         "authoring/quizzes/<int:quiz_id>/questions/<int:question_id>/delete/",
         instructor.question_delete,

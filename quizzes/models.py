@@ -12,6 +12,10 @@ class Quiz(models.Model):
         CORRECTNESS = "correctness", "Score and which questions were right"
         FULL = "full", "Correct answers and explanations"
 
+    class Paging(models.TextChoices):
+        ALL = "all", "All questions on one page"
+        ONE = "one", "One question per screen"
+
     module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="quizzes")
     slug = models.SlugField(max_length=100)
     title = models.CharField(max_length=200)
@@ -20,6 +24,12 @@ class Quiz(models.Model):
     time_limit_seconds = models.PositiveIntegerField(default=900)
     max_attempts = models.PositiveSmallIntegerField(default=3)
     review = models.CharField(max_length=12, choices=Review.choices, default=Review.CORRECTNESS)
+    paging = models.CharField(
+        max_length=3,
+        choices=Paging.choices,
+        default=Paging.ALL,
+        help_text="How the learner's quiz page shows the questions (the learner may switch).",
+    )
 
     class Meta:
         ordering = ["module", "id"]

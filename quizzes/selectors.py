@@ -171,6 +171,10 @@ def category_subtree(*, category_id: int) -> list[int]:
     return found
 
 
+def category_get(*, category_id: int) -> Category | None:
+    return Category.objects.filter(pk=category_id).first()
+
+
 def category_paths() -> dict[int, tuple[str, ...]]:
     """Every category's path of names, top first."""
     rows = {

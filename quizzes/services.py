@@ -145,6 +145,7 @@ class QuizData(TypedDict, total=False):
     time_limit_seconds: int
     max_attempts: int
     review: str
+    paging: str
 
 
 class QuestionData(TypedDict, total=False):
@@ -566,6 +567,7 @@ def quiz_create(
     time_limit_seconds: int = 900,
     max_attempts: int = 3,
     review: str = Quiz.Review.CORRECTNESS,
+    paging: str = Quiz.Paging.ALL,
 ) -> Quiz:
     """A new quiz with no questions; attempts wait for its first quiz_publish. A pass mark
     outside 0..100 or a time limit under 30 seconds is a field error."""
@@ -579,6 +581,7 @@ def quiz_create(
             time_limit_seconds=time_limit_seconds,
             max_attempts=max_attempts,
             review=review,
+            paging=paging,
         )
     )
 

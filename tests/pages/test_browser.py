@@ -4,7 +4,8 @@ quiz, loses the connection in the middle, answers again once it is back, lets th
 out, and sees the graded result and the certificate; HR opens the compliance page. Every step
 leaves a screenshot in var/.../screenshots/ for a person to look at.
 
-An instructor writes a lesson with its live preview; the GIFT import step waits for the GIFT work."""
+An instructor writes a lesson with its live preview and imports GIFT with one error, which the
+page shows at its line."""
 
 import os
 import time
@@ -19,7 +20,7 @@ from certificates.models import Certificate
 from courses.services import course_update
 from people.models import Unit
 from people.services import unit_get_or_create
-from quizzes.models import Attempt, Choice, Response
+from quizzes.models import Attempt, Choice, Quiz, Response
 from reports.services import compliance_refresh
 from tests import factories
 from tests.integration.conftest import start_worker, wait_for  # noqa: F401 - the fixture
@@ -27,6 +28,17 @@ from tests.integration.conftest import start_worker, wait_for  # noqa: F401 - th
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
 CHROMIUM = "/usr/bin/chromium"
+GIFT_WITH_ONE_ERROR = """::salam:: Sapaan standar pelayanan? {
+  =Senyum, sapa, salam
+  ~Diam saja
+}
+
+// Line 7 has no right answer:
+::tanpa-kunci:: Siapa yang bertugas jaga? {
+  ~Kanit
+  ~Kapolsek
+}
+"""
 PHONE = {"width": 360, "height": 740}
 QUIZ_SECONDS = 30  # the shortest time limit a quiz may have
 
@@ -223,7 +235,8 @@ def test_learner_takes_a_timed_quiz_offline_and_back_then_hr_sees_compliance(
     hr_page.click("button[type=submit]:has-text('Masuk')")
     hr_page.click("nav >> text=Kepatuhan")
     hr_page.select_option("#f-course", str(course.pk))
-    hr_page.select_option("#f-unit", str(polres.pk))  # drill down: the Polres's own units
+    # The page rolls a unit's subtree up into rows of its child units: the Polres shows its Polseks.
+    hr_page.select_option("#f-unit", str(polres.pk))
     hr_page.click("button:has-text('Tampilkan')")
     hr_page.wait_for_selector("svg.chart")
     assert hr_page.is_visible("td:has-text('Polsek Kebayoran Baru')")
@@ -237,7 +250,7 @@ def test_learner_takes_a_timed_quiz_offline_and_back_then_hr_sees_compliance(
     hr_context.close()
 
     # An instructor writes a lesson: the preview follows the Markdown as it is typed (htmx), and
-    # an author's HTML stays text. (Importing GIFT waits for the GIFT work.)
+    # an author's HTML stays text.
     instructor = factories.person(roles=("instructor",), function="binmas", name="Budi Instruktur")
     author = browser.new_context(viewport={"width": 1024, "height": 800}, locale="id-ID")
     author_page = author.new_page()
@@ -251,5 +264,21 @@ def test_learner_takes_a_timed_quiz_offline_and_back_then_hr_sees_compliance(
     assert author_page.is_visible("#preview strong:has-text('Senyum')")
     assert "&lt;script&gt;" in author_page.inner_html("#preview")
     shot(author_page, "instructor-lesson-preview")
+
+    # The instructor imports GIFT with one error: the page shows it at its line, next to the
+    # pasted text, and nothing is imported.
+    quiz = Quiz.objects.filter(module__course=course).order_by("pk").first()
+    count = quiz.questions.count()
+    author_page.goto(f"{live_server.url}/authoring/quizzes/{quiz.pk}/")
+    author_page.click("#gift-import a")
+    author_page.fill("#id_text", GIFT_WITH_ONE_ERROR)
+    author_page.click("button[type=submit]:has-text('Impor')")
+    author_page.wait_for_selector("#gift-errors")
+    assert author_page.is_visible("#gift-line-7.has-error .gift-error:has-text('Baris 7')")
+    assert author_page.locator(".gift-lines li.has-error").count() == 1
+    assert author_page.input_value("#id_text").startswith("::salam::")  # the text stays, to correct
+    assert quiz.questions.count() == count
+    author_page.click("#gift-errors a:has-text('Baris 7')")
+    shot(author_page, "instructor-gift-error-at-its-line")
     author.close()
     print(f"browser scenario: {time.monotonic() - started:.1f} s, screenshots in {shot.folder}")

@@ -26,14 +26,77 @@
     try { localStorage.setItem(storeKey, JSON.stringify(pending)); } catch (e) { /* private mode */ }
   }
 
+  // A question's fields as [name, value] pairs: its choices, text, number, the selects of a
+  // matching question or the item ids of an ordering question in their order.
   function valuesOf(fieldset) {
     var id = fieldset.dataset.question;
     var values = [];
-    fieldset.querySelectorAll("[name='q-" + id + "']").forEach(function (input) {
-      if ((input.type === "radio" || input.type === "checkbox")) { if (input.checked) values.push(input.value); }
-      else values.push(input.value);
+    fieldset.querySelectorAll("[name^='q-" + id + "']").forEach(function (input) {
+      if (input.type === "radio" || input.type === "checkbox") { if (input.checked) values.push([input.name, input.value]); }
+      else values.push([input.name, input.value]);
     });
     return values;
+  }
+
+  function restore(fieldset, values) {
+    var id = fieldset.dataset.question;
+    var list = fieldset.querySelector("ol.ordering");
+    if (list) {
+      values.forEach(function (pair) {
+        if (pair[0] !== "q-" + id) return;
+        var li = list.querySelector("li[data-item='" + pair[1] + "']");
+        if (li) list.appendChild(li);
+      });
+      var set = fieldset.querySelector("[name='q-" + id + "-set']");
+      if (set) set.value = "1";
+      orderButtons(list);
+      return;
+    }
+    fieldset.querySelectorAll("[name^='q-" + id + "']").forEach(function (input) {
+      var given = values.filter(function (pair) { return pair[0] === input.name; });
+      if (input.type === "radio" || input.type === "checkbox") {
+        input.checked = given.some(function (pair) { return pair[1] === input.value; });
+      } else if (given.length) { input.value = given[0][1]; }
+    });
+  }
+
+  // Ordering: the Up and Down buttons move the item here (without a reload) and keep the focus
+  // on the moved item's button, so a keyboard user can go on moving it.
+  function orderButtons(list) {
+    var items = list.querySelectorAll("li");
+    items.forEach(function (li, n) {
+      li.querySelector("[data-move=up]").disabled = n === 0;
+      li.querySelector("[data-move=down]").disabled = n === items.length - 1;
+    });
+  }
+
+  function move(button) {
+    var fieldset = button.closest("fieldset[data-question]");
+    var set = fieldset.querySelector("[name='q-" + fieldset.dataset.question + "-set']");
+    if (set) set.value = "1";
+    var direction = button.dataset.move;
+    if (direction === "keep") { button.hidden = true; changed(fieldset); return; }
+    var li = button.closest("li"), list = li.parentNode;
+    if (direction === "up" && li.previousElementSibling) list.insertBefore(li, li.previousElementSibling);
+    if (direction === "down" && li.nextElementSibling) list.insertBefore(li.nextElementSibling, li);
+    orderButtons(list);
+    var keep = fieldset.querySelector("[data-move=keep]");
+    if (keep) keep.hidden = true;
+    var target = li.querySelector("[data-move=" + direction + "]");
+    (target.disabled ? li.querySelector("button:not([disabled])") : target).focus();
+    var status = fieldset.querySelector(".order-status");
+    var position = Array.prototype.indexOf.call(list.children, li) + 1;
+    if (status) status.textContent = li.querySelector(".item-text").textContent + ": " + position + "/" + list.children.length;
+    changed(fieldset);
+  }
+
+  function notNumbers(ids, message) {
+    if (!form) return;
+    form.querySelectorAll("fieldset[data-question] .field-error").forEach(function (el) {
+      var id = Number(el.closest("fieldset").dataset.question);
+      el.hidden = ids.indexOf(id) < 0;
+      el.textContent = el.hidden ? "" : message;
+    });
   }
 
   function post(url, data) {
@@ -50,7 +113,7 @@
     var data = new FormData();
     ids.forEach(function (id) {
       data.append("shown", id);
-      pending[id].forEach(function (v) { data.append("q-" + id, v); });
+      pending[id].forEach(function (pair) { data.append(pair[0], pair[1]); });
     });
     var sent = JSON.stringify(pending);
     sending = true;
@@ -58,6 +121,7 @@
     return post(form.action, data).then(function (response) {
       sending = false;
       if (response.ok) {
+        response.clone().json().then(function (body) { notNumbers(body.not_numbers || [], body.detail); }, function () {});
         // Keep what changed while this request was on its way.
         var now = JSON.parse(sent);
         ids.forEach(function (id) { if (JSON.stringify(pending[id]) === JSON.stringify(now[id])) delete pending[id]; });
@@ -87,11 +151,17 @@
     // server's copy: put them back and send them.
     Object.keys(pending).forEach(function (id) {
       var fieldset = document.getElementById("question-" + id);
-      if (!fieldset) return;
-      fieldset.querySelectorAll("[name='q-" + id + "']").forEach(function (input) {
-        if (input.type === "radio" || input.type === "checkbox") input.checked = pending[id].indexOf(input.value) >= 0;
-        else if (pending[id].length) input.value = pending[id][0];
-      });
+      var kept = pending[id];
+      if (!Array.isArray(kept) || kept.some(function (pair) { return !Array.isArray(pair); })) {
+        delete pending[id]; return;  // kept by an older version of this page
+      }
+      if (fieldset) restore(fieldset, kept);  // a question of another screen is only sent
+    });
+    form.addEventListener("click", function (event) {
+      var button = event.target.closest("button[data-move]");
+      if (!button) return;
+      event.preventDefault();
+      move(button);
     });
     var typing = null;
     form.addEventListener("change", function (event) {
@@ -100,7 +170,7 @@
     });
     form.addEventListener("input", function (event) {
       var fieldset = event.target.closest("fieldset[data-question]");
-      if (!fieldset || event.target.type === "radio" || event.target.type === "checkbox") return;
+      if (!fieldset || event.target.type === "radio" || event.target.type === "checkbox" || event.target.tagName === "SELECT") return;
       clearTimeout(typing);
       typing = setTimeout(function () { changed(fieldset); }, 800);
     });
@@ -145,7 +215,7 @@
     if (left <= 0 && !over) {
       over = true;
       document.getElementById("time-up").hidden = false;
-      if (form) form.querySelectorAll("input, textarea, button").forEach(function (el) { el.disabled = true; });
+      if (form) form.querySelectorAll("input, textarea, select, button").forEach(function (el) { el.disabled = true; });
       submitWhenOver();
     }
   }
