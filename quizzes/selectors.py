@@ -1,5 +1,6 @@
 """Reads of quizzes and attempts."""
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Count, QuerySet
@@ -229,3 +230,7 @@ def questions_for_gift(*, quiz: Quiz | None = None, category: Category | None = 
         }
         for q in questions
     ]
+
+
+def attempt_ids_existing(*, attempt_ids: Iterable[int]) -> list[int]:
+    return list(Attempt.objects.filter(pk__in=list(attempt_ids)).values_list("pk", flat=True))
