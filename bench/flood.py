@@ -243,7 +243,8 @@ def web() -> None:
     quiz = Quiz.objects.get(module__course=course)
     people = [factories.person() for _ in range(USERS)]
     data = VAR / "locust-data.json"
-    data.write_text(json.dumps({"quiz": quiz.pk, "tokens": [tokens_for(p.user)["access"] for p in people]}))
+    tokens = [tokens_for(p.user)["access"] for p in people]  # type: ignore[arg-type]
+    data.write_text(json.dumps({"quiz": quiz.pk, "tokens": tokens}))
     port = 18000 + os.getpid() % 1000
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", "PYTHONPATH": str(ROOT),
            "THROTTLE_ANSWERS": "1000000/min", "THROTTLE_SUBMIT": "1000000/min"}  # fmt: skip
@@ -290,7 +291,7 @@ def main() -> None:
     factories._seq = itertools.count((User.objects.aggregate(m=Max("id"))["m"] or 0) + 1)
     r = broker()
     r.flushdb()  # the bench's own Redis database
-    print(f"PostgreSQL {connection.pg_version}; broker {settings.CELERY_BROKER_URL}; {os.cpu_count()} cores")
+    print(f"PostgreSQL {connection.pg_version}; broker {settings.CELERY_BROKER_URL}; {os.cpu_count()} cores")  # type: ignore[attr-defined]
     if os.environ.get("BENCH_GRADING", "1") == "1":
         floor = noop_floor(r)
         print(f"no-op floor       {floor:7.0f} tasks/s  (worker -c 2, {NOOPS} tasks; {load()})")

@@ -53,18 +53,29 @@ def record_many(event_type: str, items: list[dict[str, Any]]) -> list[Event]:
 
 
 def _send_each(event_ids: list[int], handler_names: list[str]) -> None:
-    for event_id in event_ids:
-        if not send_deliveries(event_id, handler_names):
-            return  # the broker is away: the relay sends the rest
+    if len(event_ids) == 1:
+        send_deliveries(event_ids[0], handler_names)
+        return
+    try:
+        # One producer (one connection from the pool) for all of them.
+        with current_app.producer_or_acquire() as producer:
+            for event_id in event_ids:
+                if not send_deliveries(event_id, handler_names, producer=producer):
+                    return  # the broker is away: the relay sends the rest
+    except Exception:
+        logger.warning("could not queue %s events; the relay will retry", len(event_ids))
 
 
-def send_deliveries(event_id: int, handler_names: list[str], *, expires: float | None = None) -> bool:
+def send_deliveries(
+    event_id: int, handler_names: list[str], *, expires: float | None = None, producer: Any = None
+) -> bool:
     """Queue deliveries; returns whether the broker took them all. A broker that cannot be
     reached loses nothing: the event stays undelivered in the outbox and the periodic relay
     pass queues it again. `expires` (seconds) lets a worker drop a stale copy unread."""
     for name in handler_names:
         try:
-            current_app.send_task(DELIVER_TASK, args=[event_id, name], expires=expires)
+            extra = {"producer": producer} if producer is not None else {}
+            current_app.send_task(DELIVER_TASK, args=[event_id, name], expires=expires, **extra)
         except Exception:  # any broker failure; the outbox row is the source of truth
             logger.warning("could not queue event %s for %s; the relay will retry", event_id, name)
             return False
