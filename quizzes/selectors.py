@@ -33,7 +33,8 @@ def enrolment_evidence(*, enrolment: Enrolment) -> list[int] | None:
 def attempt_get_for_person(*, attempt_id: int, person: Person | None) -> Attempt | None:
     if person is None:
         return None
-    return Attempt.objects.select_related("version", "quiz").filter(pk=attempt_id, person=person).first()
+    # Whose it is, nothing more: the services lock and read the attempt with its version.
+    return Attempt.objects.only("id", "person_id").filter(pk=attempt_id, person=person).first()
 
 
 def attempts_of_person(*, person: Person) -> QuerySet[Attempt]:
