@@ -1,7 +1,7 @@
 """Reads of the outbox."""
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from django.db.models import Count, Min, Q
 
@@ -25,6 +25,3 @@ def outbox_lag(*, now_ts: float) -> OutboxLag:
     oldest = row["oldest"]
     age = max(0.0, now_ts - oldest.timestamp()) if isinstance(oldest, datetime) else 0.0
     return OutboxLag(undelivered=row["undelivered"], failed=row["failed"], oldest_seconds=age)
-
-
-__all__ = ["UTC", "OutboxLag", "outbox_lag"]
