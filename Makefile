@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: run test lint format bench bench-issuance bench-hr migrate seed clean messages browser-deps
+.PHONY: run test lint format bench bench-issuance bench-hr bench-flood migrate seed clean messages browser-deps
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -89,6 +89,23 @@ bench-hr: export LENCANA_VAR_DIR ?= $(CURDIR)/var/bench
 bench-hr: export DATABASE_URL = $(or $(BENCH_DATABASE_URL),postgres://postgres@127.0.0.1:5432/lencana_bench)
 bench-hr: $(STAMP)
 	$(BIN)/python bench/hr.py
+
+# Grading under a flood and the answer endpoints under load, each against its floor
+# (bench/flood.py); PostgreSQL and Redis of its own: database lencana_h12, Redis DB 12 by default.
+# Production settings (debug off: no query log), plain HTTP on the loopback.
+bench-flood: export DJANGO_DEBUG := 0
+bench-flood: export DJANGO_SECRET_KEY ?= bench-only-not-a-secret-0123456789abcdefghijklmnopqrstuvwxyz
+bench-flood: export LENCANA_SIGNING_KEY ?= 9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60
+bench-flood: export ALLOWED_HOSTS ?= 127.0.0.1,localhost
+bench-flood: export SECURE_SSL_REDIRECT := 0
+bench-flood: export JWT_ACCESS_MINUTES ?= 60
+bench-flood: export LENCANA_VAR_DIR ?= $(CURDIR)/var/bench
+bench-flood: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/lencana_h12
+bench-flood: export REDIS_URL ?= redis://127.0.0.1:6379/12
+bench-flood: $(STAMP)
+	$(BIN)/python -m pip install --quiet 'locust>=2.20'
+	psql "$(DATABASE_URL)" -c 'select 1' >/dev/null 2>&1 || createdb -h 127.0.0.1 -U postgres lencana_h12
+	$(BIN)/python bench/flood.py
 
 clean:
 	rm -rf var $(VENV)

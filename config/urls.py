@@ -6,6 +6,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from certificates.urls import page_urlpatterns as certificate_pages
+from config.observability import metrics, readyz
 from pages.urls import account_urlpatterns as account_pages
 
 handler400 = "config.views.bad_request"
@@ -32,6 +33,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("", include(certificate_pages)),
     path("healthz/", healthz, name="healthz"),
+    path("readyz/", readyz, name="readyz"),
+    path("metrics", metrics, name="metrics"),
     path("admin/", admin.site.urls),
     # Pages: session sign-in (Django's auth views), the language switch (set_language), the pages.
     path("accounts/", include(account_pages)),

@@ -20,31 +20,62 @@ DELIVER_TASK = "events.tasks.deliver_event_task"
 def record(event_type: str, **data: Any) -> Event:
     """Write an event in the current transaction; after it commits, queue one delivery per
     handler. Must be called inside the transaction of the change it reports."""
+    return record_many(event_type, [data])[0]
+
+
+def record_many(event_type: str, items: list[dict[str, Any]]) -> list[Event]:
+    """`record` for many events of one type, in one insert."""
     if event_type not in types.ALL:
         raise ValueError(f"unknown event type {event_type!r}")
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("events.record needs the transaction of the change it reports")
+    if not items:
+        return []
     now = timezone.now()
     handlers = [h.name for h in registry.handlers_for(event_type)]
-    event = Event.objects.create(
-        type=event_type,
-        data=data,
-        created_at=now,
-        done_at=None if handlers else now,
-        relay_after=now + timedelta(seconds=settings.LENCANA_RELAY_AFTER_SECONDS),
+    relay_after = now + timedelta(seconds=settings.LENCANA_RELAY_AFTER_SECONDS)
+    events = Event.objects.bulk_create(
+        [
+            Event(
+                type=event_type,
+                data=data,
+                created_at=now,
+                done_at=None if handlers else now,
+                relay_after=relay_after,
+            )
+            for data in items
+        ]
     )
     if handlers:
-        transaction.on_commit(lambda: send_deliveries(event.pk, handlers))
-    return event
+        ids = [event.pk for event in events]
+        transaction.on_commit(lambda: _send_each(ids, handlers))
+    return events
 
 
-def send_deliveries(event_id: int, handler_names: list[str], *, expires: float | None = None) -> bool:
+def _send_each(event_ids: list[int], handler_names: list[str]) -> None:
+    if len(event_ids) == 1:
+        send_deliveries(event_ids[0], handler_names)
+        return
+    try:
+        # One producer (one connection from the pool) for all of them.
+        with current_app.producer_or_acquire() as producer:
+            for event_id in event_ids:
+                if not send_deliveries(event_id, handler_names, producer=producer):
+                    return  # the broker is away: the relay sends the rest
+    except Exception:
+        logger.warning("could not queue %s events; the relay will retry", len(event_ids))
+
+
+def send_deliveries(
+    event_id: int, handler_names: list[str], *, expires: float | None = None, producer: Any = None
+) -> bool:
     """Queue deliveries; returns whether the broker took them all. A broker that cannot be
     reached loses nothing: the event stays undelivered in the outbox and the periodic relay
     pass queues it again. `expires` (seconds) lets a worker drop a stale copy unread."""
     for name in handler_names:
         try:
-            current_app.send_task(DELIVER_TASK, args=[event_id, name], expires=expires)
+            extra = {"producer": producer} if producer is not None else {}
+            current_app.send_task(DELIVER_TASK, args=[event_id, name], expires=expires, **extra)
         except Exception:  # any broker failure; the outbox row is the source of truth
             logger.warning("could not queue event %s for %s; the relay will retry", event_id, name)
             return False

@@ -8,6 +8,7 @@ from events import types
 from events.models import Event
 
 HandlerFn = Callable[[Event], None]
+BatchFn = Callable[[list[Event]], None]
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,9 @@ class Handler:
     # the delivery commit together. False: it does work outside any transaction (rendering,
     # a network call) and must be idempotent; the delivery is recorded after it returns.
     atomic: bool
+    # Set for a handler that takes many events at once (`batch_handler`): a delivery then takes
+    # the other events of its type still waiting for it too, all in one transaction.
+    batch: BatchFn | None = None
 
 
 _by_type: dict[str, list[Handler]] = {}
@@ -33,6 +37,22 @@ def handler(event_type: str, *, atomic: bool = True) -> Callable[[HandlerFn], Ha
         name = f"{fn.__module__}.{fn.__qualname__}"
         if name not in _by_name:
             entry = Handler(name=name, event_type=event_type, fn=fn, atomic=atomic)
+            _by_name[name] = entry
+            _by_type.setdefault(event_type, []).append(entry)
+        return fn
+
+    return register
+
+
+def batch_handler(event_type: str) -> Callable[[BatchFn], BatchFn]:
+    """An atomic handler of many events at once (a list, in the order they were recorded)."""
+    if event_type not in types.ALL:
+        raise ValueError(f"unknown event type {event_type!r}")
+
+    def register(fn: BatchFn) -> BatchFn:
+        name = f"{fn.__module__}.{fn.__qualname__}"
+        if name not in _by_name:
+            entry = Handler(name=name, event_type=event_type, fn=lambda e: fn([e]), atomic=True, batch=fn)
             _by_name[name] = entry
             _by_type.setdefault(event_type, []).append(entry)
         return fn

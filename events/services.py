@@ -17,6 +17,14 @@ from events.outbox import send_deliveries
 logger = logging.getLogger(__name__)
 
 RELAY_BATCH = 500
+# How many waiting events a batch handler's delivery takes at once.
+DELIVERY_BATCH = 100
+# Events this worker process delivered in a batch, per handler: their own messages, which
+# follow, are dropped here without a query (those deliveries are committed). Bounded; a
+# forgotten id costs only the query. Only in worker processes (events.tasks turns it on): a test
+# database that rolls back could hand the same id to a new event.
+_delivered_here: dict[str, set[int]] = {}
+remember_batches = False
 MAX_BACKOFF = timedelta(hours=1)
 
 
@@ -30,6 +38,8 @@ def event_deliver(*, event_id: int, handler_name: str) -> bool:
     if handler is None:
         logger.error("no handler %s (event %s); left undelivered", handler_name, event_id)
         return False
+    if handler.batch is not None:
+        return _deliver_batch(event_id, handler)
     if handler.atomic:
         with transaction.atomic():
             event = Event.objects.get(pk=event_id)
@@ -51,11 +61,69 @@ def event_deliver(*, event_id: int, handler_name: str) -> bool:
     return True
 
 
+def _deliver_batch(event_id: int, handler: registry.Handler) -> bool:
+    """Deliver this event and up to DELIVERY_BATCH - 1 others of its type still waiting for the
+    handler, in one transaction: the delivery rows in one insert, then the handler once.
+
+    Exactly once: every batch locks its events' rows (the named one waiting for its lock, the
+    others skipped while another worker holds them) and leaves out those already delivered."""
+    assert handler.batch is not None
+    here = _delivered_here.setdefault(handler.name, set()) if remember_batches else set()
+    if event_id in here:
+        here.discard(event_id)
+        return False
+    with transaction.atomic():
+        event = Event.objects.select_for_update().get(pk=event_id)
+        if Delivery.objects.filter(event=event, handler=handler.name).exists():
+            return False
+        others = list(
+            Event.objects.select_for_update(skip_locked=True)
+            .filter(type=event.type, done_at__isnull=True, failed_at__isnull=True)
+            .exclude(pk=event.pk)
+            .exclude(pk__in=Delivery.objects.filter(handler=handler.name).values("event_id"))
+            .order_by("id")[: DELIVERY_BATCH - 1]
+        )
+        batch = [event, *others]
+        try:
+            with transaction.atomic():
+                _run_batch(handler, batch)
+        except Exception:
+            if not others:
+                raise
+            # One bad event must not hold up its batch mates: this one alone, as before.
+            logger.exception(
+                "batch of %s events for %s failed; delivering %s alone", len(batch), handler.name, event.pk
+            )
+            batch = [event]
+            _run_batch(handler, batch)
+        _mark_done(batch)
+    if len(here) > 50_000:
+        here.clear()
+    here.update(e.pk for e in batch[1:])
+    return True
+
+
+def _run_batch(handler: registry.Handler, batch: list[Event]) -> None:
+    assert handler.batch is not None
+    now = timezone.now()
+    Delivery.objects.bulk_create([Delivery(event=e, handler=handler.name, delivered_at=now) for e in batch])
+    handler.batch(batch)
+
+
+def _mark_done(events: list[Event]) -> None:
+    """Mark done those of `events` that every handler of their type has had."""
+    delivered: dict[int, set[str]] = {}
+    for event_id, name in Delivery.objects.filter(event__in=events).values_list("event_id", "handler"):
+        delivered.setdefault(event_id, set()).add(name)
+    done = [
+        e.pk for e in events if {h.name for h in registry.handlers_for(e.type)} <= delivered.get(e.pk, set())
+    ]
+    if done:
+        Event.objects.filter(pk__in=done, done_at__isnull=True).update(done_at=timezone.now())
+
+
 def _mark_done_if_complete(event: Event) -> None:
-    wanted = {h.name for h in registry.handlers_for(event.type)}
-    delivered = set(Delivery.objects.filter(event=event).values_list("handler", flat=True))
-    if wanted <= delivered:
-        Event.objects.filter(pk=event.pk, done_at__isnull=True).update(done_at=timezone.now())
+    _mark_done([event])
 
 
 def _backoff(relays: int) -> timedelta:

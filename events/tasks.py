@@ -1,6 +1,7 @@
 import logging
 
 from celery import shared_task
+from celery.signals import worker_init, worker_process_init
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import InterfaceError, OperationalError
 
@@ -9,6 +10,12 @@ from events import services
 logger = logging.getLogger(__name__)
 
 TRANSIENT = (OperationalError, InterfaceError)
+
+
+@worker_init.connect
+@worker_process_init.connect
+def _in_a_worker(**kwargs: object) -> None:
+    services.remember_batches = True
 
 
 @shared_task(acks_late=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=8)
@@ -27,3 +34,13 @@ def relay_events_task() -> None:
 @shared_task(acks_late=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3)
 def prune_events_task() -> None:
     services.events_prune()
+
+
+@shared_task(acks_late=True)
+def noop_task(mark: str | None = None) -> None:
+    """Nothing: the floor other tasks are measured against (bench/flood.py). With a mark it
+    leaves one cache key, so the sender can time the round trip through a worker."""
+    if mark:
+        from django.core.cache import cache
+
+        cache.set(mark, 1, 60)

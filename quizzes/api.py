@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.db.models import prefetch_related_objects
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -142,6 +143,13 @@ def _out(attempt_id: int, code: int = status.HTTP_200_OK) -> Response:
     return Response(AttemptOutputSerializer(attempt).data, status=code)
 
 
+def _out_of(attempt: Attempt) -> Response:
+    """The answer for an attempt a service has just read (with its version and quiz): only its
+    responses are read again, once, so a save does not load the quiz version a second time."""
+    prefetch_related_objects([attempt], "responses")
+    return Response(AttemptOutputSerializer(attempt).data)
+
+
 class AttemptStartApi(APIView):
     @extend_schema(request=None, responses={201: AttemptOutputSerializer})
     def post(self, request: Request, quiz_id: int) -> Response:
@@ -166,8 +174,8 @@ class AttemptAnswersApi(APIView):
     @extend_schema(request=AnswersInputSerializer, responses=AttemptOutputSerializer)
     def patch(self, request: Request, attempt_id: int) -> Response:
         attempt = _attempt_of_requester(request, attempt_id)
-        services.attempt_save_answers(attempt=attempt, answers=_answers(request, required=True))
-        return _out(attempt.pk)
+        attempt = services.attempt_save_answers(attempt=attempt, answers=_answers(request, required=True))
+        return _out_of(attempt)
 
 
 class AttemptSubmitApi(APIView):

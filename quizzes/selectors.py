@@ -1,5 +1,6 @@
 """Reads of quizzes and attempts."""
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Count, QuerySet
@@ -32,7 +33,8 @@ def enrolment_evidence(*, enrolment: Enrolment) -> list[int] | None:
 def attempt_get_for_person(*, attempt_id: int, person: Person | None) -> Attempt | None:
     if person is None:
         return None
-    return Attempt.objects.select_related("version", "quiz").filter(pk=attempt_id, person=person).first()
+    # Whose it is, nothing more: the services lock and read the attempt with its version.
+    return Attempt.objects.only("id", "person_id").filter(pk=attempt_id, person=person).first()
 
 
 def attempts_of_person(*, person: Person) -> QuerySet[Attempt]:
@@ -240,3 +242,7 @@ def questions_for_gift(*, quiz: Quiz | None = None, category: Category | None = 
         }
         for q in questions
     ]
+
+
+def attempt_ids_existing(*, attempt_ids: Iterable[int]) -> list[int]:
+    return list(Attempt.objects.filter(pk__in=list(attempt_ids)).values_list("pk", flat=True))

@@ -785,55 +785,127 @@ def attempt_submit(*, attempt: Attempt, answers: Sequence[Answer] = ()) -> Attem
     return attempt
 
 
+@dataclass(frozen=True)
+class _VersionGrading:
+    """What grading needs of a frozen quiz version, parsed once per process."""
+
+    specs: dict[int, grading.QuestionSpec]
+    stored_in: dict[int, str]
+    by_hand: frozenset[int]
+    pass_mark: int
+
+
+# Versions are frozen, so their parsed specs never go stale; keyed by id and publication time,
+# so a test database that hands an id out again is not mistaken for the same version.
+_version_grading: dict[tuple[int, datetime], _VersionGrading] = {}
+
+
+def _grading_of(versions: Sequence[QuizVersion]) -> dict[int, _VersionGrading]:
+    """The parsed grading of each version; the specs of those not parsed yet in this process are
+    read in one query."""
+    missing = [v.pk for v in versions if (v.pk, v.published_at) not in _version_grading]
+    if missing:
+        if len(_version_grading) > 1000:
+            _version_grading.clear()
+        for version in QuizVersion.objects.filter(pk__in=missing).only("pk", "published_at", "spec"):
+            specs = {q["id"]: grading.QuestionSpec.from_spec(q) for q in version.spec["questions"]}
+            _version_grading[(version.pk, version.published_at)] = _VersionGrading(
+                specs=specs,
+                stored_in={i: question_types.get(s.type).stored_in for i, s in specs.items()},
+                by_hand=frozenset(i for i, s in specs.items() if question_types.get(s.type).graded_by_hand),
+                pass_mark=version.spec["pass_mark"],
+            )
+    return {v.pk: _version_grading[(v.pk, v.published_at)] for v in versions}
+
+
+def _update_by_value(model: Any, rows: Sequence[Any], fields: list[str]) -> None:
+    """Write `fields` of many rows with one UPDATE per distinct set of values. Grading gives few
+    distinct values (a question scores full, nothing or a share; many attempts score the same),
+    and Django's bulk_update compiles a CASE branch per row and field, which cost seconds per
+    hundred attempts."""
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    for row in rows:
+        groups.setdefault(tuple(getattr(row, f) for f in fields), []).append(row.pk)
+    for values, pks in groups.items():
+        for i in range(0, len(pks), 1000):
+            model.objects.filter(pk__in=pks[i : i + 1000]).update(**dict(zip(fields, values, strict=True)))
+
+
+def attempts_grade(*, attempt_ids: Sequence[int]) -> list[Attempt]:
+    """Grade the submitted attempts among `attempt_ids` in one transaction (row locks, two bulk
+    updates, one insert of their `attempt.graded` events); attempts in any other state, or gone,
+    are left as they are, so grading again (a redelivered message, a sweep) grades once. Returns
+    the attempts it graded."""
+    with transaction.atomic():
+        attempts = list(
+            Attempt.objects.select_for_update(of=("self",))
+            .select_related("version", "quiz__module")
+            .defer("version__spec")
+            .filter(pk__in=attempt_ids, status=Attempt.Status.SUBMITTED)
+            .order_by("pk")
+        )
+        if not attempts:
+            return []
+        by_version = _grading_of(list({a.version_id: a.version for a in attempts}.values()))
+        responses: dict[int, list[Response]] = {a.pk: [] for a in attempts}
+        for response in Response.objects.filter(attempt__in=attempts):
+            responses[response.attempt_id].append(response)
+        now = timezone.now()
+        graded_events: list[dict[str, Any]] = []
+        changed: list[Response] = []
+        for attempt in attempts:
+            version = by_version[attempt.version_id]
+            in_attempt = {item["question"] for item in attempt.layout}
+            specs = [spec for qid, spec in version.specs.items() if qid in in_attempt]
+            given = responses[attempt.pk]
+            result = grading.grade_attempt(
+                specs,
+                {r.question_ref: getattr(r, version.stored_in[r.question_ref]) for r in given},
+                pass_mark=version.pass_mark,
+            )
+            by_question = {g.question_id: g for g in result.questions}
+            for response in given:
+                response.score = by_question[response.question_ref].score
+                response.correct = by_question[response.question_ref].correct
+            changed.extend(given)
+            attempt.score, attempt.max_score = result.score, result.max_score
+            attempt.percent, attempt.passed = result.percent, result.passed
+            attempt.status = Attempt.Status.GRADED
+            attempt.graded_at = now
+            if version.by_hand.intersection(in_attempt):
+                # An instructor grades the rest (the manual grading queue): the score so far is
+                # what the automatic part earned, pass or fail is not known yet, and nothing is
+                # announced until it is.
+                attempt.status, attempt.passed = Attempt.Status.NEEDS_REVIEW, None
+                logger.info("attempt %s needs an instructor's review", attempt.pk)
+                continue
+            graded_events.append(
+                {
+                    "attempt_id": attempt.pk,
+                    "person_id": attempt.person_id,
+                    "quiz_id": attempt.quiz_id,
+                    "course_id": attempt.quiz.module.course_id,
+                    "enrolment_id": attempt.enrolment_id,
+                    "passed": result.passed,
+                }
+            )
+        _update_by_value(Response, changed, ["score", "correct"])
+        graded_fields = ["score", "max_score", "percent", "passed", "status", "graded_at"]
+        _update_by_value(Attempt, attempts, graded_fields)
+        outbox.record_many(types.ATTEMPT_GRADED, graded_events)
+    for attempt in attempts:
+        logger.info("graded attempt %s: %s%% passed=%s", attempt.pk, attempt.percent, attempt.passed)
+    return attempts
+
+
 def attempt_grade(*, attempt_id: int) -> Attempt:
     """Grade a submitted attempt; an attempt in any other state is left as it is, so running
-    this twice (a redelivered message, a sweep) grades once."""
-    with transaction.atomic():
-        attempt = _locked(attempt_id)
-        if attempt.status != Attempt.Status.SUBMITTED:
-            return attempt
-        in_attempt = {item["question"] for item in attempt.layout}
-        specs = [
-            grading.QuestionSpec.from_spec(q)
-            for q in attempt.version.spec["questions"]
-            if q["id"] in in_attempt
-        ]
-        responses = list(attempt.responses.all())
-        stored_in = {s.id: question_types.get(s.type).stored_in for s in specs}
-        result = grading.grade_attempt(
-            specs,
-            {r.question_ref: getattr(r, stored_in[r.question_ref]) for r in responses},
-            pass_mark=attempt.version.spec["pass_mark"],
-        )
-        by_question = {g.question_id: g for g in result.questions}
-        for response in responses:
-            response.score = by_question[response.question_ref].score
-            response.correct = by_question[response.question_ref].correct
-        Response.objects.bulk_update(responses, ["score", "correct"])
-        attempt.score, attempt.max_score = result.score, result.max_score
-        attempt.percent, attempt.passed = result.percent, result.passed
-        attempt.status = Attempt.Status.GRADED
-        attempt.graded_at = timezone.now()
-        if any(question_types.get(s.type).graded_by_hand for s in specs):
-            # An instructor grades the rest (the manual grading queue): the score so far is
-            # what the automatic part earned, pass or fail is not known yet, and nothing is
-            # announced until it is.
-            attempt.status, attempt.passed = Attempt.Status.NEEDS_REVIEW, None
-            attempt.save(update_fields=["score", "max_score", "percent", "passed", "status", "graded_at"])
-            logger.info("attempt %s needs an instructor's review", attempt.pk)
-            return attempt
-        attempt.save(update_fields=["score", "max_score", "percent", "passed", "status", "graded_at"])
-        outbox.record(
-            types.ATTEMPT_GRADED,
-            attempt_id=attempt.pk,
-            person_id=attempt.person_id,
-            quiz_id=attempt.quiz_id,
-            course_id=attempt.quiz.module.course_id,
-            enrolment_id=attempt.enrolment_id,
-            passed=result.passed,
-        )
-    logger.info("graded attempt %s: %s%% passed=%s", attempt.pk, result.percent, result.passed)
-    return attempt
+    this twice (a redelivered message, a sweep) grades once. Raises Attempt.DoesNotExist for
+    an attempt that is gone."""
+    graded = attempts_grade(attempt_ids=[attempt_id])
+    return (
+        graded[0] if graded else Attempt.objects.select_related("version", "quiz__module").get(pk=attempt_id)
+    )
 
 
 def attempts_sweep(*, now: datetime | None = None) -> int:

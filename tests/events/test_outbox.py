@@ -47,11 +47,11 @@ def test_an_event_is_recorded_only_inside_the_transaction_of_its_change():
 def test_a_delivery_repeated_by_the_broker_runs_the_handler_once(course, learner):
     attempt = submitted(course, learner)
     event = Event.objects.get(type=types.ATTEMPT_SUBMITTED)
-    with mock.patch("quizzes.services.attempt_grade", wraps=quiz_services.attempt_grade) as grade:
+    with mock.patch("quizzes.services.attempts_grade", wraps=quiz_services.attempts_grade) as grade:
         assert services.event_deliver(event_id=event.pk, handler_name=GRADER) is True
         assert services.event_deliver(event_id=event.pk, handler_name=GRADER) is False
         deliver_event_task(event.pk, GRADER)
-    grade.assert_called_once_with(attempt_id=attempt.pk)
+    grade.assert_called_once_with(attempt_ids=[attempt.pk])
     assert Delivery.objects.filter(event=event).count() == 1
     event.refresh_from_db()
     assert event.done_at is not None
@@ -156,7 +156,7 @@ def test_a_handler_that_fails_leaves_the_event_undelivered_and_nothing_written(c
     attempt = submitted(course, learner)
     event = Event.objects.get(type=types.ATTEMPT_SUBMITTED)
     with (
-        mock.patch("quizzes.services.attempt_grade", side_effect=RuntimeError("bug")),
+        mock.patch("quizzes.services.attempts_grade", side_effect=RuntimeError("bug")),
         pytest.raises(RuntimeError),
     ):
         services.event_deliver(event_id=event.pk, handler_name=GRADER)
