@@ -38,6 +38,34 @@ def record(event_type: str, **data: Any) -> Event:
     return event
 
 
+def record_many(event_type: str, rows: list[dict[str, Any]]) -> list[Event]:
+    """`record` for many events of one type at once (a batch of a bulk job): one INSERT, and
+    after commit their deliveries are queued as `record` queues them."""
+    if event_type not in types.ALL:
+        raise ValueError(f"unknown event type {event_type!r}")
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("events.record_many needs the transaction of the change it reports")
+    if not rows:
+        return []
+    now = timezone.now()
+    handlers = [h.name for h in registry.handlers_for(event_type)]
+    relay_after = now + timedelta(seconds=settings.LENCANA_RELAY_AFTER_SECONDS)
+    events = Event.objects.bulk_create(
+        Event(
+            type=event_type,
+            data=data,
+            created_at=now,
+            done_at=None if handlers else now,
+            relay_after=relay_after,
+        )
+        for data in rows
+    )
+    if handlers:
+        ids = [e.pk for e in events]
+        transaction.on_commit(lambda: [send_deliveries(event_id, handlers) for event_id in ids])
+    return events
+
+
 def send_deliveries(event_id: int, handler_names: list[str], *, expires: float | None = None) -> bool:
     """Queue deliveries; returns whether the broker took them all. A broker that cannot be
     reached loses nothing: the event stays undelivered in the outbox and the periodic relay

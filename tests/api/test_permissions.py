@@ -50,6 +50,8 @@ MATRIX = [
     ("get", "/api/v1/authoring/quizzes/{quiz}/questions/", {"instructor", "staff"}),
     ("post", "/api/v1/authoring/quizzes/{quiz}/publish/", {"instructor", "staff"}),
     ("get", "/api/v1/authoring/questions/", {"instructor", "staff"}),
+    ("get", "/api/v1/authoring/reviews/", {"instructor", "staff"}),
+    ("post", "/api/v1/authoring/reviews/{attempt}/", {"instructor", "staff"}),
     ("get", "/api/schema/", set(ROLES)),
 ]
 
