@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: run test lint format bench bench-issuance bench-hr bench-flood migrate seed clean messages browser-deps
+.PHONY: run test lint format bench bench-issuance bench-hr bench-flood bench-regrade bench-analysis migrate seed clean messages browser-deps
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -106,6 +106,18 @@ bench-flood: $(STAMP)
 	$(BIN)/python -m pip install --quiet 'locust>=2.20'
 	psql "$(DATABASE_URL)" -c 'select 1' >/dev/null 2>&1 || createdb -h 127.0.0.1 -U postgres lencana_h12
 	$(BIN)/python bench/flood.py
+
+# Quiz benchmarks on PostgreSQL (DATABASE_URL): bulk regrade against single-row UPDATEs, and item
+# analysis of 10,000 attempts (bench/regrade.py, bench/analysis.py; BENCH_N changes the size).
+bench-regrade: export DJANGO_DEBUG ?= 1
+bench-regrade: export LENCANA_VAR_DIR ?= $(CURDIR)/var/bench
+bench-regrade: $(STAMP)
+	$(BIN)/python bench/regrade.py
+
+bench-analysis: export DJANGO_DEBUG ?= 1
+bench-analysis: export LENCANA_VAR_DIR ?= $(CURDIR)/var/bench
+bench-analysis: $(STAMP)
+	$(BIN)/python bench/analysis.py
 
 clean:
 	rm -rf var $(VENV)

@@ -37,3 +37,8 @@ def certificate_pdfs(*, certificate_ids: list[int]) -> dict[int, bytes | None]:
     """The stored PDFs of a few certificates (callers go in small chunks: memory stays flat)."""
     rows = Certificate.objects.filter(pk__in=certificate_ids).values_list("pk", "pdf")
     return {pk: bytes(pdf) if pdf is not None else None for pk, pdf in rows}
+
+
+def certificates_with_evidence(*, attempt_id: int) -> list[Certificate]:
+    """Certificates not revoked whose evidence includes the attempt."""
+    return list(Certificate.objects.filter(evidence=attempt_id).exclude(status=Certificate.Status.REVOKED))

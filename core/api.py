@@ -4,7 +4,7 @@ from typing import Any, ClassVar
 
 from django.db.models import Model
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, renderers, serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -55,3 +55,17 @@ class ServiceWriteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         self.service_delete(self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CSVRenderer(renderers.BaseRenderer):
+    """Lets `?format=csv` (or `Accept: text/csv`) reach a view that writes its own CSV
+    response; it renders only error bodies."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(
+        self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None
+    ) -> bytes:
+        return str(data).encode()

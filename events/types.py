@@ -3,6 +3,10 @@ never copies of rows: a handler reads the current state."""
 
 ATTEMPT_SUBMITTED = "attempt.submitted"  # attempt_id, person_id, quiz_id
 ATTEMPT_GRADED = "attempt.graded"  # attempt_id, person_id, quiz_id, course_id, enrolment_id, passed
+# A regrade changed the attempt's score or pass: attempt_id, person_id, quiz_id, course_id,
+# enrolment_id, passed, was_passed (before it), regrade_id
+ATTEMPT_REGRADED = "attempt.regraded"
+REGRADE_REQUESTED = "regrade.requested"  # regrade_id
 CERTIFICATE_ISSUED = "certificate.issued"  # certificate_id, person_id, course_id
 CERTIFICATE_REVOKED = "certificate.revoked"  # certificate_id, person_id, course_id
 CERTIFICATE_EXPIRING = "certificate.expiring"  # certificate_id, person_id, course_id, days, expires_at
@@ -15,6 +19,8 @@ ALL = frozenset(
     {
         ATTEMPT_SUBMITTED,
         ATTEMPT_GRADED,
+        ATTEMPT_REGRADED,
+        REGRADE_REQUESTED,
         CERTIFICATE_ISSUED,
         CERTIFICATE_REVOKED,
         CERTIFICATE_EXPIRING,

@@ -1,5 +1,7 @@
 """Thin views of the quiz flow (learners) and of question banks (instructors)."""
 
+import csv
+import io
 from typing import Any
 
 from django.db.models import prefetch_related_objects
@@ -11,18 +13,19 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from audit.api import Audited
-from core.api import ServiceWriteViewSet
+from core.api import CSVRenderer, ServiceWriteViewSet
 from core.errors import NotAllowed
 from courses.models import Module
 from people.permissions import IsInstructor
 from people.selectors import person_for_user
-from quizzes import gift, question_types, selectors, services
-from quizzes.models import Attempt, Category, Question, Quiz, QuizSlot, Tag, TextFormat
+from quizzes import analysis, gift, question_types, selectors, services
+from quizzes.models import Attempt, Category, Question, Quiz, QuizSlot, Regrade, Tag, TextFormat
 
 ANSWER_KEYS = ("choices", "text", "value", "pairs", "order")
 
@@ -118,6 +121,13 @@ class AttemptOutputSerializer(serializers.ModelSerializer):
             "answers",
             "feedback",
         ]
+
+    def to_representation(self, instance: Attempt) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        if instance.status == Attempt.Status.NEEDS_REVIEW:
+            # Awaiting review: the automatic part's score is not the grade, so none is shown.
+            data.update(score=None, percent=None, passed=None)
+        return data
 
     def get_questions(self, attempt: Attempt) -> list[dict[str, Any]]:
         return selectors.attempt_questions_public(attempt=attempt)
@@ -319,6 +329,43 @@ class QuestionAuthoringOutputSerializer(serializers.ModelSerializer):
         ]
 
 
+@extend_schema_serializer(component_name="RegradeJob")
+class RegradeJobSerializer(serializers.ModelSerializer):
+    quiz = serializers.IntegerField(source="quiz_id")
+    version = serializers.IntegerField(source="version.number")
+    requested_by = serializers.CharField(source="requested_by.username", allow_null=True, default=None)
+    progress = serializers.IntegerField(help_text="0..100")
+
+    class Meta:
+        model = Regrade
+        fields = [
+            "id",
+            "status",
+            "progress",
+            "quiz",
+            "version",
+            "reason",
+            "dropped",
+            "requested_by",
+            "created_at",
+            "finished_at",
+            "total",
+            "done",
+            "changed",
+        ]
+
+
+class RegradeJobApi(APIView):
+    """A regrade's progress and its audit: who, when, why."""
+
+    permission_classes = [IsInstructor]
+
+    @extend_schema(responses=RegradeJobSerializer)
+    def get(self, request: Request, regrade_id: int) -> Response:
+        job = get_object_or_404(Regrade.objects.select_related("version", "requested_by"), pk=regrade_id)
+        return Response(RegradeJobSerializer(job).data)
+
+
 class QuizAuthoringViewSet(Audited, ServiceWriteViewSet):
     audit_target = "quiz"
 
@@ -384,6 +431,104 @@ class QuizAuthoringViewSet(Audited, ServiceWriteViewSet):
     def questions(self, request: Request, pk: str) -> Response:
         questions = self.get_object().questions.prefetch_related("choices", "tags")
         return Response(QuestionAuthoringOutputSerializer(questions, many=True).data)
+
+    class AnalysisQuerySerializer(serializers.Serializer):
+        version = serializers.IntegerField(
+            min_value=1, required=False, help_text="The version's number (default: the latest)."
+        )
+
+    @extend_schema(
+        parameters=[AnalysisQuerySerializer],
+        responses={200: OpenApiTypes.OBJECT, (200, "text/csv"): OpenApiTypes.STR},
+        description=(
+            "Item analysis of the graded attempts of a version: per question facility, "
+            "discrimination (upper vs lower 27%), point-biserial, SD and choice frequencies; "
+            "for the test mean, SD, Cronbach's alpha and KR-20. `?format=csv`: a row per question "
+            "and per choice."
+        ),
+    )
+    @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, CSVRenderer])
+    def analysis(self, request: Request, pk: str) -> Any:
+        query = self.AnalysisQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        quiz = self.get_object()
+        versions = quiz.versions.all()
+        if "version" in query.validated_data:
+            versions = versions.filter(number=query.validated_data["version"])
+        version = versions.order_by("-number").first()
+        if version is None:
+            raise NotFound("The quiz has no such published version.")
+        report = analysis.quiz_version_analysis(version=version)
+        if request.accepted_renderer.format != "csv":
+            return Response(report)
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(analysis.CSV_COLUMNS)
+        writer.writerows(analysis.analysis_csv_rows(report))
+        response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = (
+            f'attachment; filename="quiz-{quiz.pk}-v{version.number}-analysis.csv"'
+        )
+        return response
+
+    class RegradeInputSerializer(serializers.Serializer):
+        dry_run = serializers.BooleanField(default=True, help_text="List the changes only (the default).")
+        reason = serializers.CharField(
+            max_length=2000,
+            help_text="Why: kept with the regrade, and given as the reason of any certificate it revokes.",
+        )
+        version = serializers.IntegerField(min_value=1, required=False, help_text="Default: the latest.")
+        drop = serializers.ListField(
+            child=serializers.IntegerField(min_value=1),
+            required=False,
+            default=list,
+            max_length=500,
+            help_text="Question ids of the version dropped: full credit to everyone.",
+        )
+
+    class RegradeChangeSerializer(serializers.Serializer):
+        attempt = serializers.IntegerField()
+        old_score = serializers.DecimalField(max_digits=8, decimal_places=2, allow_null=True)
+        new_score = serializers.DecimalField(max_digits=8, decimal_places=2, allow_null=True)
+        old_passed = serializers.BooleanField(allow_null=True)
+        new_passed = serializers.BooleanField(allow_null=True)
+
+    class RegradeDryRunSerializer(serializers.Serializer):
+        changes = serializers.ListField(child=serializers.DictField())
+
+    @extend_schema(
+        request=RegradeInputSerializer,
+        responses={200: RegradeDryRunSerializer, 202: OpenApiTypes.OBJECT},
+        description=(
+            "Regrade a version against the draft's keys (as fixed since) and dropped questions. "
+            "Dry run: 200 with every attempt whose score or pass would change. Real run: 202 "
+            "with the job (`id`, `status`, `progress`), followed at /authoring/regrades/{id}/."
+        ),
+    )
+    @action(detail=True, methods=["post"])
+    def regrade(self, request: Request, pk: str) -> Response:
+        serializer = self.RegradeInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        quiz = self.get_object()
+        versions = quiz.versions.all()
+        if "version" in data:
+            versions = versions.filter(number=data["version"])
+        version = versions.order_by("-number").first()
+        if version is None:
+            raise NotFound("The quiz has no such published version.")
+        if data["dry_run"]:
+            changes = services.regrade_preview(version=version, dropped=data["drop"])
+            rows = self.RegradeChangeSerializer([vars(c) for c in changes], many=True).data
+            return Response({"changes": rows})
+        job = services.regrade_start(
+            quiz=quiz,
+            version=version,
+            reason=data["reason"],
+            dropped=data["drop"],
+            requested_by_id=request.user.pk,
+        )
+        return Response(RegradeJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(request=None, responses=QuizPublishOutputSerializer)
     @action(detail=True, methods=["post"])
@@ -777,3 +922,86 @@ class GiftExportApi(APIView):
         )
         response["Content-Disposition"] = f'attachment; filename="{name}.gift.txt"'
         return response
+
+
+# --- Manual grading -------------------------------------------------------------------------
+
+
+class CriterionScoreSerializer(serializers.Serializer):
+    criterion = serializers.CharField(allow_blank=True, max_length=500, trim_whitespace=False)
+    points = serializers.IntegerField(min_value=0, max_value=SMALLINT_MAX)
+
+
+class ReviewQueueApi(APIView):
+    """The manual grading queue: answers graded by hand (essays) still waiting for an instructor."""
+
+    class ReviewQuerySerializer(serializers.Serializer):
+        quiz = serializers.IntegerField(min_value=1, required=False, help_text="Only this quiz's answers.")
+
+    @extend_schema_serializer(component_name="ReviewItem")
+    class ReviewItemSerializer(serializers.Serializer):
+        class ReviewQuestionSerializer(serializers.Serializer):
+            id = serializers.IntegerField()
+            text = serializers.CharField()
+            text_en = serializers.CharField()
+            points = serializers.IntegerField()
+            rubric = CriterionScoreSerializer(many=True)
+
+        id = serializers.IntegerField(help_text="The answer's id: POST the grade to /reviews/{id}/.")
+        attempt = serializers.IntegerField()
+        quiz = serializers.IntegerField()
+        submitted_at = serializers.DateTimeField(allow_null=True)
+        question = ReviewQuestionSerializer()
+        text = serializers.CharField(help_text="The learner's answer.")
+
+    permission_classes = [IsInstructor]
+
+    @extend_schema(parameters=[ReviewQuerySerializer], responses=ReviewItemSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        query = self.ReviewQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        queue = selectors.reviews_pending(quiz_id=query.validated_data.get("quiz"))
+        return Response(self.ReviewItemSerializer(queue, many=True).data)
+
+
+class ReviewGradeApi(APIView):
+    """Grade one answer against its rubric; the attempt's grade is released with its last one."""
+
+    class ReviewInputSerializer(serializers.Serializer):
+        scores = CriterionScoreSerializer(many=True, max_length=100)  # type: ignore[call-arg]
+        comment = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
+
+    class ReviewOutputSerializer(serializers.Serializer):
+        attempt = serializers.IntegerField()
+        status = serializers.CharField(help_text="`graded` once every answer of the attempt is graded.")
+        score = serializers.DecimalField(max_digits=8, decimal_places=2, allow_null=True)
+        percent = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
+        passed = serializers.BooleanField(allow_null=True)
+
+    permission_classes = [IsInstructor]
+
+    @extend_schema(request=ReviewInputSerializer, responses=ReviewOutputSerializer)
+    def post(self, request: Request, response_id: int) -> Response:
+        serializer = self.ReviewInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        attempt = services.response_review(
+            response_id=response_id,
+            scores=[
+                services.CriterionScore(criterion=s["criterion"], points=s["points"]) for s in data["scores"]
+            ],
+            comment=data["comment"],
+            reviewer_id=request.user.pk,
+        )
+        released = attempt.status == Attempt.Status.GRADED
+        return Response(
+            self.ReviewOutputSerializer(
+                {
+                    "attempt": attempt.pk,
+                    "status": attempt.status,
+                    "score": attempt.score if released else None,
+                    "percent": attempt.percent if released else None,
+                    "passed": attempt.passed if released else None,
+                }
+            ).data
+        )

@@ -1,7 +1,7 @@
 """Pure grading: question specs and responses in, scores out. No ORM, no clock, no I/O. What a
 response earns is the business of its question's type (quizzes.question_types)."""
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -48,9 +48,16 @@ def grade_attempt(
     responses: Mapping[int, Any],
     *,
     pass_mark: int,
+    dropped: Collection[int] = (),
 ) -> AttemptGrade:
-    """Grade every question of an attempt; a question without a response scores zero."""
-    grades = tuple(grade_question(q, responses.get(q.id)) for q in questions)
+    """Grade every question of an attempt; a question without a response scores zero, and a
+    dropped question (by a regrade) full marks, answered or not."""
+    grades = tuple(
+        QuestionGrade(question_id=q.id, score=q.points.quantize(CENT), max_score=q.points, correct=True)
+        if q.id in dropped
+        else grade_question(q, responses.get(q.id))
+        for q in questions
+    )
     score = sum((g.score for g in grades), Decimal(0))
     max_score = sum((g.max_score for g in grades), Decimal(0))
     percent = (score * 100 / max_score).quantize(CENT, rounding=ROUND_HALF_UP) if max_score else Decimal(0)

@@ -5,6 +5,7 @@ import logging
 from events import registry, types
 from events.models import Event
 from quizzes import selectors, services
+from quizzes.models import Regrade
 
 logger = logging.getLogger(__name__)
 
@@ -25,3 +26,13 @@ def grade_submitted_attempt(events: list[Event]) -> None:
         left = set(ids) - graded
         for attempt_id in sorted(left - set(selectors.attempt_ids_existing(attempt_ids=left))):
             logger.warning("attempt %s no longer exists; nothing to grade", attempt_id)
+
+
+@registry.handler(types.REGRADE_REQUESTED, atomic=False)
+def run_requested_regrade(event: Event) -> None:
+    # Outside one transaction: a batch per transaction, so progress shows and a cut-short run
+    # resumes where it stood when the relay delivers the event again.
+    try:
+        services.regrade_run(regrade_id=event.data["regrade_id"])
+    except Regrade.DoesNotExist:
+        logger.warning("regrade %s no longer exists; nothing to run", event.data["regrade_id"])

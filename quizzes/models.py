@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -249,6 +250,11 @@ class Response(models.Model):
     saved_at = models.DateTimeField()
     score = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
     correct = models.BooleanField(null=True, blank=True)
+    # An answer graded by hand (essay): the instructor's points per rubric criterion, comment
+    # and who graded it (`{"scores": [{"criterion", "points"}], "comment", "by"}`); none while
+    # it waits in the manual grading queue.
+    review = models.JSONField(null=True, blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["attempt", "id"]
@@ -258,3 +264,66 @@ class Response(models.Model):
 
     def __str__(self) -> str:
         return f"Response to {self.question_ref} in attempt {self.attempt_id}"
+
+
+class Regrade(models.Model):
+    """A regrade of a quiz version after a key was fixed or questions dropped: who asked, when
+    and why (the audit), the version's spec before it, and the job's progress. The run goes
+    through the attempts in id order in batches; `last_attempt` is where it stands, moved in the
+    transaction of each batch, so a run cut short resumes there and never regrades twice."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+
+    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="regrades")
+    version = models.ForeignKey(QuizVersion, on_delete=models.CASCADE, related_name="regrades")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.TextField()
+    dropped = models.JSONField(default=list, blank=True)
+    previous_spec = models.JSONField()
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    changed = models.PositiveIntegerField(default=0)
+    last_attempt = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # One run at a time per version: a second would grade against a spec in flux.
+            models.UniqueConstraint(
+                fields=["version"], condition=~Q(status="done"), name="one_running_regrade_per_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Regrade {self.pk} of {self.version}"
+
+    @property
+    def progress(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return min(99, self.done * 100 // self.total) if self.total else 0
+
+
+class RegradeChange(models.Model):
+    """One attempt whose score or pass a regrade changed, before and after."""
+
+    regrade = models.ForeignKey(Regrade, on_delete=models.CASCADE, related_name="changes")
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="regrade_changes")
+    old_score = models.DecimalField(max_digits=8, decimal_places=2, null=True)
+    new_score = models.DecimalField(max_digits=8, decimal_places=2, null=True)
+    old_passed = models.BooleanField(null=True)
+    new_passed = models.BooleanField(null=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["regrade", "attempt"], name="one_change_per_attempt")]
+
+    def __str__(self) -> str:
+        return f"Attempt {self.attempt_id}: {self.old_score} -> {self.new_score}"

@@ -9,7 +9,8 @@ from courses.models import Course, Enrolment
 from courses.selectors import enrolment_is_current
 from people.models import Person
 from quizzes import question_types
-from quizzes.models import Attempt, Category, Question, Quiz, Tag
+from quizzes.models import Attempt, Category, Question, Quiz, Regrade, Tag
+from quizzes.question_types import essay
 
 
 def quizzes_of_course(*, course: Course) -> QuerySet[Quiz]:
@@ -107,6 +108,11 @@ def attempt_feedback(*, attempt: Attempt) -> list[dict[str, Any]]:
             "correct": bool(response and response.correct),
             "score": str(response.score) if response and response.score is not None else "0.00",
         }
+        if question_types.get(spec[item["question"]]["type"]).graded_by_hand and (
+            response is None or response.reviewed_at is None
+        ):
+            # Not graded yet: awaiting review, never a 0 nor wrong.
+            row.update(correct=None, score=None, awaiting_review=True)
         if reveal_keys:
             q = spec[item["question"]]
             row.update(question_types.get(q["type"]).review(q))
@@ -246,3 +252,41 @@ def questions_for_gift(*, quiz: Quiz | None = None, category: Category | None = 
 
 def attempt_ids_existing(*, attempt_ids: Iterable[int]) -> list[int]:
     return list(Attempt.objects.filter(pk__in=list(attempt_ids)).values_list("pk", flat=True))
+
+
+def reviews_pending(*, quiz_id: int | None = None) -> list[dict[str, Any]]:
+    """The manual grading queue: every hand-graded answer (essay) of an attempt that awaits
+    review and has not been graded, oldest submission first, with its question and frozen rubric.
+    Two queries whatever its length (attempts with their versions, then their answers)."""
+    attempts = Attempt.objects.filter(status=Attempt.Status.NEEDS_REVIEW).select_related("version")
+    if quiz_id is not None:
+        attempts = attempts.filter(quiz_id=quiz_id)
+    attempts = attempts.order_by("submitted_at", "pk").prefetch_related("responses")
+    queue = []
+    for attempt in attempts:
+        specs = {q["id"]: q for q in attempt.version.spec["questions"]}
+        for r in attempt.responses.all():
+            q = specs[r.question_ref]
+            if r.reviewed_at is not None or not question_types.get(q["type"]).graded_by_hand:
+                continue
+            queue.append(
+                {
+                    "id": r.pk,
+                    "attempt": attempt.pk,
+                    "quiz": attempt.quiz_id,
+                    "submitted_at": attempt.submitted_at,
+                    "question": {
+                        "id": q["id"],
+                        "text": q["text"],
+                        "text_en": q.get("text_en", ""),
+                        "points": q["points"],
+                        "rubric": [{"criterion": c, "points": p} for c, p in essay.criteria(q)],
+                    },
+                    "text": r.text,
+                }
+            )
+    return queue
+
+
+def regrade_reason(*, regrade_id: int) -> str | None:
+    return Regrade.objects.filter(pk=regrade_id).values_list("reason", flat=True).first()

@@ -8,23 +8,37 @@ import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, NotRequired, TypedDict
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Max, Model
 from django.utils import timezone
 from django.utils.text import slugify
 
-from core.errors import Conflict, ServiceError
+from core.errors import Conflict, NotFoundError, ServiceError
 from core.services import field_error, model_assign, save_unique
 from courses import services as course_services
 from courses.models import Course, Module
 from events import outbox, types
 from people.models import Person
 from quizzes import gift, grading, question_types, selectors
-from quizzes.models import Attempt, Category, Choice, Question, Quiz, QuizSlot, QuizVersion, Response, Tag
+from quizzes.models import (
+    Attempt,
+    Category,
+    Choice,
+    Question,
+    Quiz,
+    QuizSlot,
+    QuizVersion,
+    Regrade,
+    RegradeChange,
+    Response,
+    Tag,
+)
+from quizzes.question_types import essay
 
 logger = logging.getLogger(__name__)
 
@@ -853,6 +867,7 @@ def attempts_grade(*, attempt_ids: Sequence[int]) -> list[Attempt]:
         now = timezone.now()
         graded_events: list[dict[str, Any]] = []
         changed: list[Response] = []
+        placeholders: list[Response] = []
         for attempt in attempts:
             version = by_version[attempt.version_id]
             in_attempt = {item["question"] for item in attempt.layout}
@@ -877,6 +892,13 @@ def attempts_grade(*, attempt_ids: Sequence[int]) -> list[Attempt]:
                 # what the automatic part earned, pass or fail is not known yet, and nothing is
                 # announced until it is.
                 attempt.status, attempt.passed = Attempt.Status.NEEDS_REVIEW, None
+                # Every hand-graded question gets its place in the queue, an unanswered one too
+                # (an instructor sees the blank and gives it nothing).
+                answered = {r.question_ref for r in given}
+                placeholders.extend(
+                    Response(attempt=attempt, question_ref=qid, saved_at=now, score=0)
+                    for qid in sorted(version.by_hand.intersection(in_attempt) - answered)
+                )
                 logger.info("attempt %s needs an instructor's review", attempt.pk)
                 continue
             graded_events.append(
@@ -892,6 +914,7 @@ def attempts_grade(*, attempt_ids: Sequence[int]) -> list[Attempt]:
         _update_by_value(Response, changed, ["score", "correct"])
         graded_fields = ["score", "max_score", "percent", "passed", "status", "graded_at"]
         _update_by_value(Attempt, attempts, graded_fields)
+        Response.objects.bulk_create(placeholders)
         outbox.record_many(types.ATTEMPT_GRADED, graded_events)
     for attempt in attempts:
         logger.info("graded attempt %s: %s%% passed=%s", attempt.pk, attempt.percent, attempt.passed)
@@ -905,6 +928,110 @@ def attempt_grade(*, attempt_id: int) -> Attempt:
     graded = attempts_grade(attempt_ids=[attempt_id])
     return (
         graded[0] if graded else Attempt.objects.select_related("version", "quiz__module").get(pk=attempt_id)
+    )
+
+
+def _record_graded(attempt: Attempt) -> None:
+    outbox.record(
+        types.ATTEMPT_GRADED,
+        attempt_id=attempt.pk,
+        person_id=attempt.person_id,
+        quiz_id=attempt.quiz_id,
+        course_id=attempt.quiz.module.course_id,
+        enrolment_id=attempt.enrolment_id,
+        passed=bool(attempt.passed),
+    )
+
+
+# --- Manual grading -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CriterionScore:
+    criterion: str
+    points: int
+
+
+def response_review(
+    *, response_id: int, scores: Sequence[CriterionScore], comment: str = "", reviewer_id: int | None
+) -> Attempt:
+    """Grade one hand-graded answer (an essay) of an attempt that awaits review: points for
+    every criterion of its frozen rubric, scaled to the question's points. Grading it again
+    while the attempt still awaits review replaces the grade. When every hand-graded answer of
+    the attempt is graded the grade is released: score, pass or fail, and `attempt.graded` in
+    the same transaction, so only then may a certificate follow. All or nothing: a missing,
+    unknown or repeated criterion, or points out of range, change nothing."""
+    with transaction.atomic():
+        attempt_id = Response.objects.filter(pk=response_id).values_list("attempt_id", flat=True).first()
+        if attempt_id is None:
+            raise NotFoundError("No such answer awaits review.", code="not_found")
+        attempt = _locked(attempt_id)
+        specs = {q["id"]: q for q in attempt.version.spec["questions"]}
+        by_hand = {
+            r.pk: r
+            for r in attempt.responses.all()
+            if question_types.get(specs[r.question_ref]["type"]).graded_by_hand
+        }
+        response = by_hand.get(response_id)
+        if response is None:
+            raise NotFoundError("No such answer awaits review.", code="not_found")
+        if attempt.status != Attempt.Status.NEEDS_REVIEW:
+            raise Conflict("This attempt's grade is already released.", code="review_closed")
+        spec = specs[response.question_ref]
+        rubric = dict(essay.criteria(spec))
+        given: dict[str, int] = {}
+        for s in scores:
+            if s.criterion not in rubric:
+                raise ServiceError(f"The rubric has no criterion {s.criterion!r}.", code="unknown_criterion")
+            if s.criterion in given:
+                raise ServiceError(
+                    f"The criterion {s.criterion!r} is scored twice.", code="duplicate_criterion"
+                )
+            if not 0 <= s.points <= rubric[s.criterion]:
+                raise ServiceError(
+                    f"The criterion {s.criterion!r} gives 0 to {rubric[s.criterion]} points.",
+                    code="points_out_of_range",
+                )
+            given[s.criterion] = s.points
+        missing = [c for c in rubric if c not in given]
+        if missing:
+            raise ServiceError(
+                "Every criterion is scored; missing: " + ", ".join(repr(c) for c in missing) + ".",
+                code="criterion_missing",
+            )
+        earned, total = Decimal(sum(given.values())), Decimal(sum(rubric.values()))
+        now = timezone.now()
+        response.score = (Decimal(spec["points"]) * earned / total).quantize(
+            grading.CENT, rounding=ROUND_HALF_UP
+        )
+        response.correct = earned == total
+        response.review = {
+            "scores": [{"criterion": c, "points": p} for c, p in given.items()],
+            "comment": comment,
+            "by": reviewer_id,
+        }
+        response.reviewed_at = now
+        response.save(update_fields=["score", "correct", "review", "reviewed_at"])
+        if all(r.reviewed_at is not None for r in by_hand.values()):
+            _release(attempt, now=now)
+    return attempt
+
+
+def _release(attempt: Attempt, *, now: datetime) -> None:
+    """Every answer is graded: the attempt's grade from its answers' scores, and the news."""
+    total = sum((r.score or Decimal(0) for r in attempt.responses.all()), Decimal(0))
+    max_score = attempt.max_score or Decimal(0)
+    attempt.score = total
+    attempt.percent = (
+        (total * 100 / max_score).quantize(grading.CENT, rounding=ROUND_HALF_UP) if max_score else Decimal(0)
+    )
+    attempt.passed = bool(max_score) and attempt.percent >= attempt.version.spec["pass_mark"]
+    attempt.status = Attempt.Status.GRADED
+    attempt.graded_at = now
+    attempt.save(update_fields=["score", "percent", "passed", "status", "graded_at"])
+    _record_graded(attempt)
+    logger.info(
+        "released attempt %s after review: %s%% passed=%s", attempt.pk, attempt.percent, attempt.passed
     )
 
 
@@ -926,3 +1053,271 @@ def attempts_sweep(*, now: datetime | None = None) -> int:
     if overdue:
         logger.info("sweep: %s attempts auto-submitted", len(overdue))
     return len(overdue)
+
+
+# --- Regrading ------------------------------------------------------------------------------
+
+REGRADE_BATCH = 500
+
+
+@dataclass(frozen=True)
+class RegradeChangeRow:
+    attempt: int
+    old_score: Decimal | None
+    new_score: Decimal | None
+    old_passed: bool | None
+    new_passed: bool | None
+
+
+def _fixed_spec(version: QuizVersion, dropped: Sequence[int]) -> dict[str, Any]:
+    """The version's spec with the keys of the draft bank as they are now, and `dropped`
+    questions marked (full credit to everyone). What the learner saw (texts, choice ids, the
+    order) stays: choices take the draft's key by their position, so a choice set whose size
+    changed cannot be regraded (`choices_changed`); a question gone from the bank keeps its key."""
+    spec = dict(version.spec)
+    questions = {q["id"]: q for q in spec["questions"]}
+    unknown = [qid for qid in dropped if qid not in questions]
+    if unknown:
+        raise ServiceError(f"Questions {unknown} are not in this version.", code="unknown_question")
+    drafts = {q.pk: q for q in Question.objects.filter(pk__in=questions).prefetch_related("choices")}
+    fixed = []
+    for old in spec["questions"]:
+        new = dict(old)
+        draft = drafts.get(old["id"])
+        if draft is not None and draft.type == old["type"]:
+            own = _question_type(draft.type).freeze(draft)
+            if "choices" in own:
+                if len(own["choices"]) != len(old.get("choices") or ()):
+                    raise ServiceError(
+                        f"Question {old['id']} has a different number of choices now; "
+                        "a regrade can fix keys, not change what learners were shown.",
+                        code="choices_changed",
+                    )
+                own["choices"] = [
+                    {**was, **{k: now[k] for k in ("is_correct", "weight", "feedback")}}
+                    for was, now in zip(old["choices"], own["choices"], strict=True)
+                ]
+            new.update(own)
+            new["general_feedback"], new["explanation"] = draft.general_feedback, draft.explanation
+        new.pop("dropped", None)
+        if old["id"] in dropped or old.get("dropped"):
+            new["dropped"] = True
+        fixed.append(new)
+    spec["questions"] = fixed
+    return spec
+
+
+Prepared = dict[int, tuple[grading.QuestionSpec, question_types.QuestionType[Any], Mapping[str, Any]]]
+
+
+def _prepare(spec: Mapping[str, Any]) -> Prepared:
+    """Each question of a spec as grading reads it, made once for a whole batch of attempts."""
+    return {
+        q["id"]: (grading.QuestionSpec.from_spec(q), question_types.get(q["type"]), q)
+        for q in spec["questions"]
+    }
+
+
+def _regraded(
+    attempt: Attempt, spec: Mapping[str, Any], responses: Sequence[Response], prepared: Prepared | None = None
+) -> tuple[grading.AttemptGrade, dict[int, Decimal]]:
+    """The attempt's grade under `spec`; answers graded by hand keep the instructor's points."""
+    prepared = prepared or _prepare(spec)
+    in_attempt = [item["question"] for item in attempt.layout]
+    dropped = {qid for qid in in_attempt if prepared[qid][2].get("dropped")}
+    result = grading.grade_attempt(
+        [prepared[qid][0] for qid in in_attempt],
+        {r.question_ref: getattr(r, prepared[r.question_ref][1].stored_in) for r in responses},
+        pass_mark=spec["pass_mark"],
+        dropped=dropped,
+    )
+    scores = {g.question_id: g.score for g in result.questions}
+    for r in responses:
+        by_hand = prepared[r.question_ref][1].graded_by_hand
+        if by_hand and r.reviewed_at is not None and r.question_ref not in dropped:
+            scores[r.question_ref] = r.score or Decimal(0)
+    total = sum(scores.values(), Decimal(0))
+    percent = (
+        (total * 100 / result.max_score).quantize(grading.CENT, rounding=ROUND_HALF_UP)
+        if result.max_score
+        else Decimal(0)
+    )
+    return (
+        grading.AttemptGrade(
+            score=total,
+            max_score=result.max_score,
+            percent=percent,
+            passed=bool(result.max_score) and percent >= spec["pass_mark"],
+            questions=result.questions,
+        ),
+        scores,
+    )
+
+
+def _regrade_attempts(version: QuizVersion) -> Any:
+    return Attempt.objects.filter(
+        version=version, status__in=[Attempt.Status.GRADED, Attempt.Status.NEEDS_REVIEW]
+    ).order_by("pk")
+
+
+def regrade_preview(*, version: QuizVersion, dropped: Sequence[int] = ()) -> list[RegradeChangeRow]:
+    """The dry run: every graded attempt of the version whose score or pass would change under
+    the draft's keys and the dropped questions. Writes nothing."""
+    spec = _fixed_spec(version, dropped)
+    changes = []
+    for attempt in (
+        _regrade_attempts(version).prefetch_related("responses").iterator(chunk_size=REGRADE_BATCH)
+    ):
+        grade, _ = _regraded(attempt, spec, list(attempt.responses.all()))
+        passed = grade.passed if attempt.status == Attempt.Status.GRADED else None
+        if grade.score != attempt.score or passed != attempt.passed:
+            changes.append(RegradeChangeRow(attempt.pk, attempt.score, grade.score, attempt.passed, passed))
+    return changes
+
+
+def regrade_start(
+    *, quiz: Quiz, version: QuizVersion, reason: str, dropped: Sequence[int] = (), requested_by_id: int | None
+) -> Regrade:
+    """Fix the version's keys (the spec before is kept for the audit) and queue the run:
+    `regrade.requested` goes out with the commit and a worker runs `regrade_run`."""
+    if not reason.strip():
+        raise field_error("reason", "A regrade needs a reason.", code="blank")
+    with transaction.atomic():
+        version = QuizVersion.objects.select_for_update().get(pk=version.pk)
+        if Regrade.objects.filter(version=version).exclude(status=Regrade.Status.DONE).exists():
+            raise Conflict("A regrade of this version is still running.", code="regrade_running")
+        spec = _fixed_spec(version, dropped)
+        regrade = Regrade.objects.create(
+            quiz=quiz,
+            version=version,
+            requested_by_id=requested_by_id,
+            reason=reason.strip(),
+            dropped=sorted(set(dropped)),
+            previous_spec=version.spec,
+            total=_regrade_attempts(version).count(),
+        )
+        version.spec = spec
+        version.save(update_fields=["spec"])
+        outbox.record(types.REGRADE_REQUESTED, regrade_id=regrade.pk)
+    return regrade
+
+
+def regrade_run(*, regrade_id: int, batch: int = REGRADE_BATCH) -> Regrade:
+    """Run a regrade to its end, a batch of attempts per transaction. Safe to repeat: a run
+    resumes after the last batch committed, and a finished regrade changes nothing."""
+    while True:
+        with transaction.atomic():
+            regrade = (
+                Regrade.objects.select_for_update()
+                .select_related("version", "quiz__module")
+                .get(pk=regrade_id)
+            )
+            if regrade.status == Regrade.Status.DONE:
+                return regrade
+            if not _regrade_batch(regrade, batch):
+                regrade.status, regrade.finished_at = Regrade.Status.DONE, timezone.now()
+                regrade.save(update_fields=["status", "finished_at"])
+                logger.info(
+                    "regrade %s done: %s of %s attempts changed", regrade.pk, regrade.changed, regrade.done
+                )
+                return regrade
+
+
+def _bulk_set(model: type[Model], rows: Sequence[Model], fields: list[str]) -> None:
+    """Write `fields` of many rows in one statement. On PostgreSQL an UPDATE joined to arrays
+    of the new values (Django's bulk_update builds a CASE per field and row, which costs more
+    than the regrade's arithmetic); elsewhere bulk_update."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_update(rows, fields, batch_size=1000)  # type: ignore[attr-defined]
+        return
+    meta = model._meta
+    columns: list[Any] = [meta.get_field(f) for f in fields]
+    arrays = ", ".join(f"%s::{c.db_type(connection)}[]" for c in [meta.pk, *columns])
+    names = ", ".join(["id", *(str(c.column) for c in columns)])
+    sets = ", ".join(f"{c.column} = v.{c.column}" for c in columns)
+    sql = (
+        f"UPDATE {meta.db_table} AS t SET {sets} FROM unnest({arrays}) AS v({names}) "  # noqa: S608
+        "WHERE t.id = v.id"
+    )
+    params = [[r.pk for r in rows], *([getattr(r, f) for r in rows] for f in fields)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _regrade_batch(regrade: Regrade, batch: int) -> int:
+    """Regrade the next batch of attempts; how many there were (0: the run is over)."""
+    spec = regrade.version.spec
+    attempts = list(
+        _regrade_attempts(regrade.version)
+        .filter(pk__gt=regrade.last_attempt)
+        .select_for_update(of=("self",))
+        .prefetch_related("responses")[:batch]
+    )
+    if not attempts:
+        return 0
+    now = timezone.now()
+    course_id = regrade.quiz.module.course_id
+    dropped = {q["id"]: q for q in spec["questions"] if q.get("dropped")}
+    prepared = _prepare(spec)
+    response_updates: list[Response] = []
+    response_new: list[Response] = []
+    attempt_updates: list[Attempt] = []
+    changes: list[RegradeChange] = []
+    events: list[dict[str, Any]] = []
+    for attempt in attempts:
+        responses = list(attempt.responses.all())
+        grade, scores = _regraded(attempt, spec, responses, prepared)
+        correct = {g.question_id: g.correct for g in grade.questions}
+        for r in responses:
+            if r.score != scores[r.question_ref] or r.correct != correct[r.question_ref]:
+                r.score, r.correct = scores[r.question_ref], correct[r.question_ref]
+                response_updates.append(r)
+        answered = {r.question_ref for r in responses}
+        for qid in dropped.keys() & {item["question"] for item in attempt.layout} - answered:
+            # A dropped question nobody answered still earns its points, row and all.
+            response_new.append(
+                Response(attempt=attempt, question_ref=qid, saved_at=now, score=scores[qid], correct=True)
+            )
+        reviewed = attempt.status == Attempt.Status.GRADED
+        passed = grade.passed if reviewed else None
+        if grade.score == attempt.score and passed == attempt.passed:
+            continue
+        changes.append(
+            RegradeChange(
+                regrade=regrade,
+                attempt=attempt,
+                old_score=attempt.score,
+                new_score=grade.score,
+                old_passed=attempt.passed,
+                new_passed=passed,
+            )
+        )
+        was_passed = attempt.passed
+        attempt.score, attempt.percent, attempt.passed = grade.score, grade.percent, passed
+        attempt_updates.append(attempt)
+        if reviewed:
+            events.append(
+                {
+                    "attempt_id": attempt.pk,
+                    "person_id": attempt.person_id,
+                    "quiz_id": attempt.quiz_id,
+                    "course_id": course_id,
+                    "enrolment_id": attempt.enrolment_id,
+                    "passed": bool(passed),
+                    "was_passed": bool(was_passed),
+                    "regrade_id": regrade.pk,
+                }
+            )
+    _bulk_set(Response, response_updates, ["score", "correct"])
+    Response.objects.bulk_create(response_new)
+    _bulk_set(Attempt, attempt_updates, ["score", "percent", "passed"])
+    outbox.record_many(types.ATTEMPT_REGRADED, events)
+    RegradeChange.objects.bulk_create(changes)
+    regrade.last_attempt = attempts[-1].pk
+    regrade.done += len(attempts)
+    regrade.changed += len(changes)
+    regrade.status = regrade.Status.RUNNING
+    regrade.save(update_fields=["last_attempt", "done", "changed", "status"])
+    return len(attempts)

@@ -17,5 +17,8 @@ urlpatterns = [
     path("attempts/<int:attempt_id>/submit/", api.AttemptSubmitApi.as_view(), name="attempt-submit"),
     path("authoring/gift/import/", api.GiftImportApi.as_view(), name="gift-import"),
     path("authoring/gift/export/", api.GiftExportApi.as_view(), name="gift-export"),
+    path("authoring/reviews/", api.ReviewQueueApi.as_view(), name="review-queue"),
+    path("authoring/reviews/<int:response_id>/", api.ReviewGradeApi.as_view(), name="review-grade"),
+    path("authoring/regrades/<int:regrade_id>/", api.RegradeJobApi.as_view(), name="regrade-job"),
     path("authoring/", include(authoring.urls)),
 ]

@@ -14,6 +14,13 @@ ESSAY = "essay"
 TEXT_MAX = 20_000
 
 
+def criteria(spec: Spec) -> list[tuple[str, int]]:
+    """What an instructor grades an answer by: the frozen rubric's criteria and their points,
+    or, for a question without a rubric, one unnamed criterion worth the question's points."""
+    rubric = [(str(c["criterion"]), int(c["points"])) for c in spec.get("rubric") or ()]
+    return rubric or [("", int(spec["points"]))]
+
+
 @dataclass(frozen=True)
 class EssaySpec(QuestionSpec):
     rubric: tuple[tuple[str, int], ...]

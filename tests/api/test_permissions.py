@@ -58,6 +58,8 @@ MATRIX = [
     ("get", "/api/v1/authoring/slots/", {"instructor", "staff"}),
     ("patch", "/api/v1/authoring/slots/{slot}/", {"instructor", "staff"}),
     ("put", "/api/v1/authoring/slots/{slot}/", {"instructor", "staff"}),
+    ("get", "/api/v1/authoring/reviews/", {"instructor", "staff"}),
+    ("post", "/api/v1/authoring/reviews/{attempt}/", {"instructor", "staff"}),
     ("get", "/api/schema/", set(ROLES)),
 ]
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from quizzes import question_types
@@ -175,7 +175,8 @@ def open_attempt(draw: st.DrawFn) -> Attempt:
 
 
 @given(open_attempt())
-@settings(max_examples=50)
+# Building an attempt is slow on a loaded 2-core machine; the health check then fails the run.
+@settings(max_examples=50, suppress_health_check=[HealthCheck.too_slow])
 def test_nothing_served_while_an_attempt_is_open_carries_a_key(attempt):
     questions = attempt_questions_public(attempt=attempt)
     assert [q["id"] for q in questions] == [item["question"] for item in attempt.layout]

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('quizzes', '0005_question_bank'),
+        ('quizzes', '0007_regrade'),
     ]
 
     operations = [
