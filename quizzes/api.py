@@ -964,8 +964,10 @@ class ReviewQueueApi(APIView):
         return Response(self.ReviewItemSerializer(queue, many=True).data)
 
 
-class ReviewGradeApi(APIView):
+class ReviewGradeApi(Audited, APIView):
     """Grade one answer against its rubric; the attempt's grade is released with its last one."""
+
+    audit_target, audit_action = "response", "review"  # a grading override, in the audit log
 
     class ReviewInputSerializer(serializers.Serializer):
         scores = CriterionScoreSerializer(many=True, max_length=100)  # type: ignore[call-arg]

@@ -210,3 +210,17 @@ def test_the_queue_takes_two_queries_however_long(essay_quiz, learner, django_as
 
     with django_assert_max_num_queries(2):
         assert len(selectors.reviews_pending()) == 3
+
+
+def test_a_manual_grade_is_in_the_audit_log(essay_quiz, learner):
+    from audit.models import AuditEntry
+
+    client, quiz = essay_quiz
+    _take(learner, quiz)
+    [item] = _queue(client)
+    scores = [{"criterion": "Empati", "points": 2}, {"criterion": "Prosedur", "points": 2}]
+    response = client.post(f"/api/v1/authoring/reviews/{item['id']}/", {"scores": scores}, format="json")
+    assert response.status_code == 200
+    [entry] = AuditEntry.objects.filter(action="response.review")
+    assert entry.target_id == str(item["id"]) and entry.data["scores"] == scores
+    assert entry.actor_id == client.handler._force_user.pk
