@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 from certificates.api import CertificateOutputSerializer, PersonSummarySerializer
 from certificates.models import Certificate
 from certificates.selectors import certificates_of_person
+from core.api import CSVRenderer
 from courses.api import COURSE_TEXT_FIELDS
 from courses.models import Course, Lesson, Module
 from people.models import Function, Unit
@@ -129,17 +130,6 @@ class CourseDetailApi(APIView):
 
 
 # --- HR -------------------------------------------------------------------------------------
-
-
-class CSVRenderer(renderers.BaseRenderer):
-    media_type = "text/csv"
-    format = "csv"
-    charset = "utf-8"
-
-    def render(
-        self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None
-    ) -> bytes:
-        return str(data).encode()  # used only for error bodies; lists stream their own CSV
 
 
 class CertificateFilter(django_filters.FilterSet):
