@@ -47,3 +47,12 @@ def save_unique(instance: M, *, among: "models.QuerySet[M]", field: str, message
             raise field_error(field, message, code=code) from None
         raise
     return instance
+
+
+def save_slugged(instance: M, *, among: "models.QuerySet[M]", message: str, parent: str | None = None) -> M:
+    """Validate the fields (not `parent`, set by the caller) and save, the slug unique among
+    `among`: a duplicate is a field error with code `slug_taken`."""
+    instance.full_clean(
+        exclude=[parent] if parent else None, validate_unique=False, validate_constraints=False
+    )
+    return save_unique(instance, among=among, field="slug", message=message, code="slug_taken")

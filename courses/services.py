@@ -9,7 +9,7 @@ from typing import TypedDict
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from core.services import model_assign, save_unique
+from core.services import model_assign, save_slugged
 from courses import selectors
 from courses.models import Course, Enrolment, Lesson, Module
 from people.models import Person
@@ -48,14 +48,8 @@ class LessonData(TypedDict, total=False):
 
 
 def _course_save(course: Course) -> Course:
-    # The slug is checked by save_unique, with a code; the other fields here.
-    course.full_clean(validate_unique=False, validate_constraints=False)
-    return save_unique(
-        course,
-        among=Course.objects.all(),
-        field="slug",
-        message=f"Another course has the slug '{course.slug}'.",
-        code="slug_taken",
+    return save_slugged(
+        course, among=Course.objects.all(), message=f"Another course has the slug '{course.slug}'."
     )
 
 
@@ -104,13 +98,11 @@ def course_delete(*, course: Course) -> None:
 
 
 def _module_save(module: Module) -> Module:
-    module.full_clean(exclude=["course"], validate_unique=False, validate_constraints=False)
-    return save_unique(
+    return save_slugged(
         module,
         among=Module.objects.filter(course=module.course_id),
-        field="slug",
+        parent="course",
         message=f"Another module of this course has the slug '{module.slug}'.",
-        code="slug_taken",
     )
 
 
@@ -132,13 +124,11 @@ def module_delete(*, module: Module) -> None:
 
 
 def _lesson_save(lesson: Lesson) -> Lesson:
-    lesson.full_clean(exclude=["module"], validate_unique=False, validate_constraints=False)
-    return save_unique(
+    return save_slugged(
         lesson,
         among=Lesson.objects.filter(module=lesson.module_id),
-        field="slug",
+        parent="module",
         message=f"Another lesson of this module has the slug '{lesson.slug}'.",
-        code="slug_taken",
     )
 
 

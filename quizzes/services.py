@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from core.errors import Conflict, NotFoundError, ServiceError
-from core.services import field_error, model_assign, save_unique
+from core.services import field_error, model_assign, save_slugged, save_unique
 from courses import services as course_services
 from courses.models import Course, Module
 from events import outbox, types
@@ -560,13 +560,11 @@ def _quiz_save(quiz: Quiz) -> Quiz:
         )
     if errors:
         raise ValidationError(errors)
-    quiz.full_clean(exclude=["module"], validate_unique=False, validate_constraints=False)
-    return save_unique(
+    return save_slugged(
         quiz,
         among=Quiz.objects.filter(module=quiz.module_id),
-        field="slug",
+        parent="module",
         message=f"Another quiz of this module has the slug '{quiz.slug}'.",
-        code="slug_taken",
     )
 
 
