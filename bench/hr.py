@@ -153,7 +153,8 @@ def generate() -> dict[str, int]:
                                 "status", "layout", "started_at", "deadline", "submitted_at",
                                 "auto_submitted", "graded_at", "score", "max_score", "percent", "passed"],
             "certificates_certificate": ["id", "code", "holder_id", "course_id", "enrolment_id", "issued_at",
-                                         "expires_at", "status", "revoked_at", "revocation_reason"],
+                                         "expires_at", "status", "revoked_at", "revocation_reason",
+                                         "revocation_category", "identity_salt"],
         }
     )  # fmt: skip
     pk = enrolment_pk = attempt_pk = certificate_pk = 0
@@ -200,7 +201,7 @@ def generate() -> dict[str, int]:
                         "certificates_certificate",
                         (certificate_pk, f"BENCH-{certificate_pk:010d}", pk, course_id, enrolment_pk,
                          issued.isoformat(), (issued + timedelta(days=730)).isoformat(),
-                         "revoked" if revoked else "valid", None, ""),
+                         "revoked" if revoked else "valid", None, "", "", f"{rnd.getrandbits(128):032x}"),
                     )  # fmt: skip
     out.flush()
     with connection.cursor() as cursor:
