@@ -50,27 +50,8 @@ def _person_or_404(request: HttpRequest) -> Person:
 @require_GET
 def my_courses(request: HttpRequest) -> HttpResponse:
     person = _person(request)
-    courses = []
-    if person is not None:
-        for course in report_selectors.courses_for_person(person=person):
-            total, passed = course.quiz_count, course.quizzes_passed  # type: ignore[attr-defined]
-            courses.append(
-                {
-                    "course": course,
-                    "required": person.function in (course.required_functions or []),
-                    "total": total,
-                    "passed": passed,
-                    "percent": round(100 * passed / total) if total else 0,
-                    "certificate_id": course.certificate_id,  # type: ignore[attr-defined]
-                    "overdue": bool(
-                        course.due_date
-                        and timezone.localdate() > course.due_date
-                        and not course.certificate_id  # type: ignore[attr-defined]
-                    ),
-                }
-            )
-    # Required courses first, the nearest due date first among them.
-    courses.sort(key=lambda c: (not c["required"], c["course"].due_date or timezone.localdate().max))
+    # Required and due as HR's assignments say, in the same order as the API's list.
+    courses = report_selectors.learner_courses(person=person) if person is not None else []
     return render(request, "pages/my_courses.html", {"person": person, "courses": courses})
 
 

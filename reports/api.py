@@ -5,11 +5,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import django_filters
-from django.db.models import QuerySet
 from django.http import FileResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import renderers, serializers
 from rest_framework.exceptions import APIException, NotFound
 from rest_framework.generics import ListAPIView
@@ -35,41 +34,50 @@ from reports.models import Assignment, ComplianceStatus, Export
 # --- A learner's courses ----------------------------------------------------------------------
 
 
+class CourseListOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="course.id")
+    slug = serializers.CharField(source="course.slug")
+    title = serializers.CharField(source="course.title")
+    title_en = serializers.CharField(source="course.title_en")
+    description = serializers.CharField(source="course.description")
+    description_en = serializers.CharField(source="course.description_en")
+    required = serializers.BooleanField(help_text="required of this person by HR's assignments")  # type: ignore[assignment]
+    due_on = serializers.DateField(allow_null=True, help_text="this person's due date, if any")
+    overdue = serializers.BooleanField(help_text="required, past the due date, no current certificate")
+    progress = serializers.SerializerMethodField()
+
+    @extend_schema_field(
+        inline_serializer(
+            "CourseProgress",
+            {
+                "quizzes": serializers.IntegerField(),
+                "quizzes_passed": serializers.IntegerField(),
+                "percent": serializers.FloatField(),
+                "certificate": serializers.IntegerField(allow_null=True),
+                "certificate_code": serializers.CharField(allow_null=True),
+            },
+        )
+    )
+    def get_progress(self, row: selectors.LearnerCourse) -> dict:
+        return {
+            "quizzes": row.quizzes,
+            "quizzes_passed": row.quizzes_passed,
+            "percent": row.percent,
+            "certificate": row.certificate_id,
+            "certificate_code": row.certificate_code,
+        }
+
+
 class CourseListApi(ListAPIView):
-    class CourseListOutputSerializer(serializers.ModelSerializer):
-        required = serializers.SerializerMethodField()  # type: ignore[assignment]
-        progress = serializers.SerializerMethodField()
-
-        class Meta:
-            model = Course
-            fields = [*COURSE_TEXT_FIELDS, "required", "progress"]
-
-        def get_required(self, course: Course) -> bool:
-            person = self.context["person"]
-            return bool(person and person.function in (course.required_functions or []))
-
-        def get_progress(self, course: Course) -> dict:
-            total, passed = course.quiz_count, course.quizzes_passed  # type: ignore[attr-defined]
-            return {
-                "quizzes": total,
-                "quizzes_passed": passed,
-                "percent": round(100 * passed / total, 1) if total else 0.0,
-                "certificate": course.certificate_id,  # type: ignore[attr-defined]
-                "certificate_code": course.certificate_code,  # type: ignore[attr-defined]
-            }
+    """The published courses with the person's progress; `required` and `due_on` follow HR's
+    assignments (reports.selectors.learner_courses, as the pages)."""
 
     serializer_class = CourseListOutputSerializer
 
-    def get_queryset(self) -> QuerySet[Course]:
-        return selectors.courses_for_person(person=self._person())
-
-    def _person(self):  # type: ignore[no-untyped-def]
-        if not hasattr(self, "_cached_person"):
-            self._cached_person = person_for_user(self.request.user)
-        return self._cached_person
-
-    def get_serializer_context(self) -> dict:
-        return {**super().get_serializer_context(), "person": self._person()}
+    def get_queryset(self) -> list[selectors.LearnerCourse]:  # type: ignore[override]
+        if getattr(self, "swagger_fake_view", False):  # the OpenAPI document's look at the view
+            return []
+        return selectors.learner_courses(person=person_for_user(self.request.user))
 
 
 class LessonOutputSerializer(serializers.ModelSerializer):
@@ -190,11 +198,25 @@ def _csv_rows(certificates: Any) -> Iterator[str]:
         )
 
 
+class CertificateCursor(CursorPagination):
+    """Newest first by id, the order they were issued in: a unique key, so `previous` and `next`
+    stay exact (DRF's cursor breaks going back across ties of a non-unique first field)."""
+
+    ordering = "-pk"
+    page_size = 50
+    max_page_size = 1000
+    page_size_query_param = "page_size"
+
+
 class HrCertificatesApi(ListAPIView):
+    """Certificates with filters, newest first, with cursor pagination (`next`, `previous`), or all
+    of them as a streamed CSV (`format=csv`)."""
+
     permission_classes = [IsHR]
     serializer_class = CertificateOutputSerializer
     renderer_classes = [renderers.JSONRenderer, CSVRenderer]
     filterset_class = CertificateFilter
+    pagination_class = CertificateCursor
     queryset = Certificate.objects.none()
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Any:

@@ -1,8 +1,10 @@
 """Reads across the domain apps: a learner's courses with progress, HR's certificate lists,
 compliance and transcripts. Nothing here writes."""
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db.models import (
     Count,
@@ -30,6 +32,72 @@ from reports.models import (
     ExpiryRollup,
 )
 
+# --- Who is assigned what ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One assignment of a course (or the course's own rule when it has none)."""
+
+    functions: frozenset[str] | None  # None: every function
+    paths: tuple[str, ...] | None  # None: the whole force
+    due_date: date | None
+    due_days: int | None
+    due_from: str
+
+    def matches(self, *, function: str, path: str) -> bool:
+        if self.functions is not None and function not in self.functions:
+            return False
+        return self.paths is None or path.startswith(self.paths)
+
+    def due(self, *, joined_on: date, unit_since: date) -> date | None:
+        if self.due_days is not None:
+            start = unit_since if self.due_from == Assignment.DueFrom.TRANSFER else joined_on
+            return start + timedelta(days=self.due_days)
+        return self.due_date
+
+
+def rules_by_course(*, course_ids: Iterable[int] | None = None) -> dict[int, list[Rule]]:
+    """Each course's assignment rules; a published course without assignments keeps its own
+    rule (its required functions across the force, due by its due date)."""
+    assignments = Assignment.objects.prefetch_related(Prefetch("units", queryset=Unit.objects.only("path")))
+    courses = Course.objects.filter(status=Course.Status.PUBLISHED)
+    if course_ids is not None:
+        ids = list(course_ids)
+        assignments, courses = assignments.filter(course_id__in=ids), courses.filter(pk__in=ids)
+    rules: dict[int, list[Rule]] = defaultdict(list)
+    for a in assignments:
+        paths = tuple(u.path for u in a.units.all())
+        rules[a.course_id].append(
+            Rule(
+                frozenset(a.functions) if a.functions else None,
+                paths or None,
+                a.due_date,
+                a.due_days,
+                a.due_from,
+            )
+        )
+    for pk, functions, due_date in courses.values_list("pk", "required_functions", "due_date"):
+        if pk not in rules and functions:
+            rules[pk].append(Rule(frozenset(functions), None, due_date, None, Assignment.DueFrom.JOINING))
+    return dict(rules)
+
+
+def assigned_due(
+    rules: Iterable[Rule], *, function: str, path: str, joined_on: date, unit_since: date
+) -> tuple[bool, date | None]:
+    """Whether one course's rules assign a person of this function in the unit of this path, and
+    by when: the earliest due date of the rules that match (None: no date)."""
+    dues = [
+        r.due(joined_on=joined_on, unit_since=unit_since)
+        for r in rules
+        if r.matches(function=function, path=path)
+    ]
+    if not dues:
+        return False, None
+    return True, min((d for d in dues if d is not None), default=None)
+
+
 # --- A learner's courses ----------------------------------------------------------------------
 
 
@@ -53,6 +121,7 @@ def courses_for_person(*, person: Person | None) -> QuerySet[Course]:
         .exclude(Exists(later_cycle))
     )
     certificate = Certificate.objects.filter(holder=person, course=OuterRef("pk")).order_by("-issued_at")
+    current = Certificate.objects.filter(_current_valid(now), holder=person, course=OuterRef("pk"))
     return (
         Course.objects.filter(status=Course.Status.PUBLISHED)
         .annotate(
@@ -60,9 +129,71 @@ def courses_for_person(*, person: Person | None) -> QuerySet[Course]:
             quizzes_passed=_count(passed, "quiz__module__course", "quiz"),
             certificate_code=Subquery(certificate.values("code")[:1]),
             certificate_id=Subquery(certificate.values("pk")[:1]),
+            certified=Exists(current),
         )
         .order_by("title")
     )
+
+
+@dataclass(frozen=True)
+class LearnerCourse:
+    """A published course as one learner sees it: whether it is required of them and by when (as
+    HR's assignments say, the same rules the compliance report counts), and their progress."""
+
+    course: Course
+    required: bool
+    due_on: date | None
+    certified: bool  # holds a current certificate of it
+    quizzes: int
+    quizzes_passed: int
+    certificate_id: int | None  # the newest certificate, whatever its status
+    certificate_code: str | None
+
+    @property
+    def overdue(self) -> bool:
+        return bool(
+            self.required and not self.certified and self.due_on and self.due_on < timezone.localdate()
+        )
+
+    @property
+    def percent(self) -> float:
+        return round(100 * self.quizzes_passed / self.quizzes, 1) if self.quizzes else 0.0
+
+
+def learner_courses(*, person: Person | None) -> list[LearnerCourse]:
+    """The published courses with the person's progress, required ones first, the nearest due date
+    first among them. Required and due follow the assignments (functions and unit subtrees, due
+    on a date or some days after joining or transfer); a course with no assignment keeps its own
+    required functions and due date; a person no longer active is assigned nothing."""
+    courses = list(courses_for_person(person=person))
+    rules = rules_by_course(course_ids=[c.pk for c in courses]) if person and person.active else {}
+    rows = []
+    for course in courses:
+        required, due_on = (
+            assigned_due(
+                rules.get(course.pk, ()),
+                function=person.function,
+                path=person.unit.path,
+                joined_on=person.joined_on,
+                unit_since=person.unit_since,
+            )
+            if person is not None
+            else (False, None)
+        )
+        rows.append(
+            LearnerCourse(
+                course=course,
+                required=required,
+                due_on=due_on,
+                certified=course.certified,  # type: ignore[attr-defined]
+                quizzes=course.quiz_count,  # type: ignore[attr-defined]
+                quizzes_passed=course.quizzes_passed,  # type: ignore[attr-defined]
+                certificate_id=course.certificate_id,  # type: ignore[attr-defined]
+                certificate_code=course.certificate_code,  # type: ignore[attr-defined]
+            )
+        )
+    rows.sort(key=lambda r: (not r.required, r.due_on or date.max))
+    return rows
 
 
 def course_detail(*, course_id: int, published_only: bool = True) -> Course | None:

@@ -15,8 +15,7 @@ import tempfile
 import zipfile
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from django.core.files import File
@@ -165,52 +164,6 @@ def _write_pdfs(archive: zipfile.ZipFile, writer: Any, certificates: Any, *, exp
 BATCH = 5_000
 
 
-@dataclass(frozen=True)
-class Rule:
-    functions: frozenset[str] | None  # None: every function
-    paths: tuple[str, ...] | None  # None: the whole force
-    due_date: date | None
-    due_days: int | None
-    due_from: str
-
-    def matches(self, *, function: str, path: str) -> bool:
-        if self.functions is not None and function not in self.functions:
-            return False
-        return self.paths is None or path.startswith(self.paths)
-
-    def due(self, *, joined_on: date, unit_since: date) -> date | None:
-        if self.due_days is not None:
-            start = unit_since if self.due_from == Assignment.DueFrom.TRANSFER else joined_on
-            return start + timedelta(days=self.due_days)
-        return self.due_date
-
-
-def rules_by_course(*, course_ids: Iterable[int] | None = None) -> dict[int, list[Rule]]:
-    """Each course's assignment rules; a published course without assignments keeps its own
-    rule (its required functions across the force, due by its due date)."""
-    assignments = Assignment.objects.prefetch_related("units")
-    courses = Course.objects.filter(status=Course.Status.PUBLISHED)
-    if course_ids is not None:
-        ids = list(course_ids)
-        assignments, courses = assignments.filter(course_id__in=ids), courses.filter(pk__in=ids)
-    rules: dict[int, list[Rule]] = defaultdict(list)
-    for a in assignments:
-        paths = tuple(u.path for u in a.units.all())
-        rules[a.course_id].append(
-            Rule(
-                frozenset(a.functions) if a.functions else None,
-                paths or None,
-                a.due_date,
-                a.due_days,
-                a.due_from,
-            )
-        )
-    for pk, functions, due_date in courses.values_list("pk", "required_functions", "due_date"):
-        if pk not in rules and functions:
-            rules[pk].append(Rule(frozenset(functions), None, due_date, None, Assignment.DueFrom.JOINING))
-    return dict(rules)
-
-
 def _in(queryset, field: str, values: Sequence[int] | None):  # type: ignore[no-untyped-def]
     return queryset if values is None else queryset.filter(**{f"{field}__in": values})
 
@@ -229,7 +182,7 @@ def compliance_refresh(
     today = timezone.localdate(now)
     units = None if unit_ids is None else sorted(set(unit_ids))
     courses = None if course_ids is None else sorted(set(course_ids))
-    rules = rules_by_course(course_ids=courses)
+    rules = selectors.rules_by_course(course_ids=courses)
     unit_path = dict(_in(Unit.objects.select_for_update(), "pk", units).values_list("pk", "path"))
     if units is not None:
         units = list(unit_path)
@@ -263,14 +216,11 @@ def compliance_refresh(
     for pk, unit_id, function, joined_on, unit_since in people.iterator(chunk_size=BATCH):
         path = unit_path[unit_id]
         for course_id, course_rules in rules.items():
-            dues = [
-                r.due(joined_on=joined_on, unit_since=unit_since)
-                for r in course_rules
-                if r.matches(function=function, path=path)
-            ]
-            if not dues:
+            assigned, due_on = selectors.assigned_due(
+                course_rules, function=function, path=path, joined_on=joined_on, unit_since=unit_since
+            )
+            if not assigned:
                 continue
-            due_on = min((d for d in dues if d is not None), default=None)
             is_certified = (pk, course_id) in certified_until
             until = certified_until.get((pk, course_id))
             has_started = (pk, course_id) in started

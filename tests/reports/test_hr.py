@@ -82,7 +82,27 @@ def test_certificate_list_query_count_does_not_grow(org, hr, course, django_asse
     for _ in range(10):
         factories.certificate(holder=factories.person(), course=course, issued_at=timezone.now())
     with django_assert_max_num_queries(6):
-        assert client_for(hr).get("/api/v1/hr/certificates/").json()["count"] == 12
+        assert len(client_for(hr).get("/api/v1/hr/certificates/").json()["results"]) == 12
+
+
+def test_certificate_list_pages_by_cursor_newest_first(org, hr, course):
+    """Cursor pagination, like HR's other lists: no count, `next` until the end and `previous` back,
+    every certificate once, newest first, even with several issued in the same instant."""
+    same_instant = timezone.now() - timedelta(days=1)
+    for _ in range(7):
+        factories.certificate(holder=factories.person(), course=course, issued_at=same_instant)
+    client = client_for(hr)
+    url, seen = "/api/v1/hr/certificates/?page_size=3", []
+    while url:
+        body = client.get(url).json()
+        assert "count" not in body and len(body["results"]) <= 3
+        seen += [c["id"] for c in body["results"]]
+        url = body["next"]
+    assert len(seen) == 9 and seen == sorted(seen, reverse=True)
+    previous = client.get(client.get("/api/v1/hr/certificates/?page_size=3").json()["next"]).json()[
+        "previous"
+    ]
+    assert [c["id"] for c in client.get(previous).json()["results"]] == seen[:3]
 
 
 def rows_by_unit(client, query: str) -> dict:
