@@ -7,15 +7,17 @@ from certificates.models import StatusList
 from certificates.services import certificate_render
 from quizzes import services as quiz_services
 from quizzes.models import Quiz
+from reports import services as report_services
 from tests import factories
+from webhooks import services as webhook_services
 
 pytestmark = pytest.mark.django_db
 
 ROLES = ["anonymous", "learner", "other_learner", "instructor", "hr", "staff"]
 
-# (method, path template, roles allowed). Paths use {quiz}, {attempt}, {certificate},
-# {code}, {nrp}, {course}, {tag}, {slot}; allowed roles get a non-401/403/404 answer, others
-# 401/403/404.
+# (method, path template, roles allowed). Paths use {quiz}, {attempt}, {certificate}, {code},
+# {nrp}, {course}, {tag}, {slot}, {assignment}, {webhook}; allowed roles get a non-401/403/404
+# answer, others 401/403/404.
 MATRIX = [
     ("get", "/api/v1/courses/", {"learner", "other_learner", "instructor", "hr", "staff"}),
     ("get", "/api/v1/courses/{course}/", {"learner", "other_learner", "instructor", "hr", "staff"}),
@@ -41,6 +43,13 @@ MATRIX = [
     ("get", "/api/v1/hr/compliance/people/?course={course}", {"hr", "staff"}),
     ("get", "/api/v1/hr/assignments/", {"hr", "staff"}),
     ("post", "/api/v1/hr/assignments/", {"hr", "staff"}),
+    ("get", "/api/v1/hr/assignments/{assignment}/", {"hr", "staff"}),
+    ("delete", "/api/v1/hr/assignments/{assignment}/", {"hr", "staff"}),
+    ("get", "/api/v1/hr/webhooks/", {"hr", "staff"}),
+    ("post", "/api/v1/hr/webhooks/", {"hr", "staff"}),
+    ("get", "/api/v1/hr/webhooks/{webhook}/", {"hr", "staff"}),
+    ("patch", "/api/v1/hr/webhooks/{webhook}/", {"hr", "staff"}),
+    ("get", "/api/v1/hr/webhooks/{webhook}/deliveries/", {"hr", "staff"}),
     ("post", "/api/v1/registry/units/sync/", {"hr", "staff"}),
     ("post", "/api/v1/registry/personnel/sync/", {"hr", "staff"}),
     ("get", "/api/v1/authoring/courses/", {"instructor", "staff"}),
@@ -87,6 +96,10 @@ def world(course, learner):
         "status_list": StatusList.objects.create().pk,
         "tag": quiz_services.tag_save(name="humanis").pk,
         "slot": quiz_services.slot_save(quiz=quiz, tag="humanis", count=1).pk,
+        "assignment": report_services.assignment_create(course=course, functions=["lantas"], units=[]).pk,
+        "webhook": webhook_services.subscription_create(
+            created_by=None, url="https://hr.example/hooks", events=["certificate.issued"]
+        ).pk,
     }
     return people, ids
 

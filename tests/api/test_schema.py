@@ -30,6 +30,18 @@ CONTRACT_PATHS = [
     "/api/v1/authoring/categories/{id}/",
     "/api/v1/authoring/gift/import/",
     "/api/v1/authoring/gift/export/",
+    # The second part: the registry, assignments, reports and webhooks (HR).
+    "/api/v1/registry/units/sync/",
+    "/api/v1/registry/personnel/sync/",
+    "/api/v1/hr/assignments/",
+    "/api/v1/hr/assignments/{assignment_id}/",
+    "/api/v1/hr/compliance/people/",
+    "/api/v1/hr/exports/",
+    "/api/v1/hr/exports/{export_id}/",
+    "/api/v1/hr/exports/{export_id}/download/",
+    "/api/v1/hr/webhooks/",
+    "/api/v1/hr/webhooks/{subscription_id}/",
+    "/api/v1/hr/webhooks/{subscription_id}/deliveries/",
 ]
 
 # Beyond the contract: every write of the bank's tags and random slots, with its request body.
