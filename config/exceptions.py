@@ -26,7 +26,7 @@ def status_of(exc: ServiceError) -> int:
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ServiceError):
-        return Response({"detail": exc.message, "code": exc.code}, status=status_of(exc))
+        return Response({"detail": exc.message, "code": exc.code, **exc.extra}, status=status_of(exc))
     if isinstance(exc, ProtectedError | RestrictedError):
         return Response(
             {

@@ -18,7 +18,15 @@ ERROR = ResolvedComponent(
     object="Error",
     schema={
         "type": "object",
-        "properties": {"detail": {"type": "string"}, "code": {"type": "string"}},
+        "properties": {
+            "detail": {"type": "string"},
+            "code": {"type": "string"},
+            # When to try again, beside some 409s of an attempt start (`cooldown`,
+            # `quiz_not_open`, `quiz_closed`).
+            "next_attempt_at": {"type": "string", "format": "date-time"},
+            "opens_at": {"type": "string", "format": "date-time"},
+            "closes_at": {"type": "string", "format": "date-time"},
+        },
         "required": ["detail"],
     },
 )

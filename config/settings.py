@@ -222,7 +222,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"FunctionEnum": "people.models.Function", "RankEnum": "people.models.Rank"},
+    "ENUM_NAME_OVERRIDES": {
+        "FunctionEnum": "people.models.Function",
+        "RankEnum": "people.models.Rank",
+        "ReviewWhenEnum": "quizzes.models.Quiz.ReviewWhen",
+    },
 }
 
 # --- Celery --------------------------------------------------------------------------------

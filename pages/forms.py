@@ -42,6 +42,18 @@ class LessonForm(forms.Form):
 
 
 PAGING = [(Quiz.Paging.ALL, _("All on one page")), (Quiz.Paging.ONE, _("One question per screen"))]
+GRADING_METHODS = [
+    (Quiz.GradingMethod.HIGHEST, _("Highest grade")),
+    (Quiz.GradingMethod.AVERAGE, _("Average grade")),
+    (Quiz.GradingMethod.FIRST, _("First attempt")),
+    (Quiz.GradingMethod.LAST, _("Last attempt")),
+]
+REVIEW_WHEN = [
+    (Quiz.ReviewWhen.IMMEDIATELY, _("Right after grading")),
+    (Quiz.ReviewWhen.AFTER_CLOSE, _("After the quiz closes")),
+    (Quiz.ReviewWhen.AFTER_PASS, _("Once the quiz is passed")),
+    (Quiz.ReviewWhen.NEVER, _("Never")),
+]
 
 
 class QuizForm(forms.Form):
@@ -51,7 +63,26 @@ class QuizForm(forms.Form):
     pass_mark = forms.IntegerField(label=_("Pass mark (%)"), min_value=0, max_value=100, initial=70)
     time_limit_seconds = forms.IntegerField(label=_("Time limit (seconds)"), min_value=30, initial=900)
     max_attempts = forms.IntegerField(label=_("Attempts allowed"), min_value=0, initial=3)
-    review = forms.ChoiceField(label=_("After grading, show"), choices=Quiz.Review.choices)
+    opens_at = forms.DateTimeField(label=_("Opens at"), required=False)
+    closes_at = forms.DateTimeField(label=_("Closes at"), required=False)
+    cooldown_minutes = forms.IntegerField(label=_("Minutes between attempts"), min_value=0, initial=0)
+    grading_method = forms.ChoiceField(
+        label=_("Grade of the quiz over attempts"),
+        choices=GRADING_METHODS,
+        initial=Quiz.GradingMethod.HIGHEST,
+    )
+    review_score = forms.ChoiceField(
+        label=_("Show the score"), choices=REVIEW_WHEN, initial=Quiz.ReviewWhen.IMMEDIATELY
+    )
+    review_correctness = forms.ChoiceField(
+        label=_("Show which answers were right"), choices=REVIEW_WHEN, initial=Quiz.ReviewWhen.IMMEDIATELY
+    )
+    review_feedback = forms.ChoiceField(
+        label=_("Show feedback and explanations"), choices=REVIEW_WHEN, initial=Quiz.ReviewWhen.NEVER
+    )
+    review_answers = forms.ChoiceField(
+        label=_("Show the right answers"), choices=REVIEW_WHEN, initial=Quiz.ReviewWhen.NEVER
+    )
     paging = forms.ChoiceField(
         label=_("Questions on the learner's page"), choices=PAGING, initial=Quiz.Paging.ALL
     )

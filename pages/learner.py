@@ -402,7 +402,8 @@ def _key_lines(q: dict[str, Any], feedback: dict[str, Any]) -> list[str]:
 
 def _result_context(attempt: Attempt) -> dict[str, Any]:
     questions = _questions(attempt)
-    feedback = {row["question"]: row for row in quiz_selectors.attempt_feedback(attempt=attempt)}
+    shown = quiz_selectors.attempt_review_shown(attempt=attempt)
+    feedback = {row["question"]: row for row in quiz_selectors.attempt_feedback(attempt=attempt, shown=shown)}
     for q in questions:
         q["feedback"] = feedback.get(q["id"])
         q["key_lines"] = _key_lines(q, q["feedback"] or {})
@@ -411,7 +412,9 @@ def _result_context(attempt: Attempt) -> dict[str, Any]:
         "questions": questions,
         "waiting": waiting,
         "needs_review": attempt.status == Attempt.Status.NEEDS_REVIEW,
-        "show_correctness": attempt.quiz.review != Quiz.Review.NONE and bool(feedback),
+        "show_score": shown.score,
+        "show_correctness": shown.correctness,
+        "show_answers": shown.anything and bool(feedback),
     }
 
 

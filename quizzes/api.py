@@ -1,9 +1,11 @@
 """Thin views of the quiz flow (learners) and of question banks (instructors)."""
 
 import csv
+import dataclasses
 import io
 from typing import Any
 
+import django_filters
 from django.db.models import prefetch_related_objects
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
@@ -22,10 +24,21 @@ from audit.api import Audited
 from core.api import CSVRenderer, ServiceWriteViewSet
 from core.errors import NotAllowed
 from courses.models import Module
-from people.permissions import IsInstructor
+from people.models import Person
+from people.permissions import IsHR, IsInstructor
 from people.selectors import person_for_user
 from quizzes import analysis, gift, question_types, selectors, services
-from quizzes.models import Attempt, Category, Question, Quiz, QuizSlot, Regrade, Tag, TextFormat
+from quizzes.models import (
+    Attempt,
+    Category,
+    Question,
+    Quiz,
+    QuizOverride,
+    QuizSlot,
+    Regrade,
+    Tag,
+    TextFormat,
+)
 
 ANSWER_KEYS = ("choices", "text", "value", "pairs", "order")
 
@@ -95,11 +108,23 @@ def _answers(request: Request, *, required: bool) -> list[services.Answer]:
     ]
 
 
+class ReviewShownSerializer(serializers.Serializer):
+    score = serializers.BooleanField(help_text="score, percent and passed are shown")
+    correctness = serializers.BooleanField(help_text="feedback rows say `correct` and `score`")
+    feedback = serializers.BooleanField(help_text="feedback rows carry explanations and comments")
+    answers = serializers.BooleanField(help_text="feedback rows carry the right answers")
+
+
 class AttemptOutputSerializer(serializers.ModelSerializer):
     quiz = serializers.IntegerField(source="quiz_id")
     questions = serializers.SerializerMethodField()
     answers = serializers.SerializerMethodField()
-    feedback = serializers.SerializerMethodField()
+    review = serializers.SerializerMethodField(
+        help_text="What the quiz's review policy shows of this attempt now."
+    )
+    feedback = serializers.SerializerMethodField(
+        help_text="Per question, as much as `review` allows; empty before grading."
+    )
 
     class Meta:
         model = Attempt
@@ -119,15 +144,25 @@ class AttemptOutputSerializer(serializers.ModelSerializer):
             "passed",
             "questions",
             "answers",
+            "review",
             "feedback",
         ]
 
     def to_representation(self, instance: Attempt) -> dict[str, Any]:
+        # The quiz's review policy, worked out once for the score and the feedback.
+        self._shown = selectors.attempt_review_shown(attempt=instance)
         data = super().to_representation(instance)
-        if instance.status == Attempt.Status.NEEDS_REVIEW:
-            # Awaiting review: the automatic part's score is not the grade, so none is shown.
+        if instance.status == Attempt.Status.NEEDS_REVIEW or (
+            instance.status == Attempt.Status.GRADED and not self._shown.score
+        ):
+            # Awaiting review: the automatic part's score is not the grade, so none is shown;
+            # a score the review policy holds back is not shown either.
             data.update(score=None, percent=None, passed=None)
         return data
+
+    @extend_schema_field(ReviewShownSerializer)
+    def get_review(self, attempt: Attempt) -> dict[str, bool]:
+        return dataclasses.asdict(self._shown)
 
     def get_questions(self, attempt: Attempt) -> list[dict[str, Any]]:
         return selectors.attempt_questions_public(attempt=attempt)
@@ -136,7 +171,7 @@ class AttemptOutputSerializer(serializers.ModelSerializer):
         return selectors.attempt_answers(attempt=attempt)
 
     def get_feedback(self, attempt: Attempt) -> list[dict[str, Any]]:
-        return selectors.attempt_feedback(attempt=attempt)
+        return selectors.attempt_feedback(attempt=attempt, shown=self._shown)
 
 
 def _attempt_of_requester(request: Request, attempt_id: int) -> Attempt:
@@ -158,6 +193,61 @@ def _out_of(attempt: Attempt) -> Response:
     responses are read again, once, so a save does not load the quiz version a second time."""
     prefetch_related_objects([attempt], "responses")
     return Response(AttemptOutputSerializer(attempt).data)
+
+
+class QuizResultSerializer(serializers.Serializer):
+    grading_method = serializers.CharField(source="method")
+    percent = serializers.DecimalField(max_digits=5, decimal_places=2)
+    passed = serializers.BooleanField()
+    attempts = serializers.ListField(child=serializers.IntegerField(), help_text="What the result rests on.")
+    attempts_counted = serializers.IntegerField(source="counted")
+
+
+class QuizLearnerApi(APIView):
+    """A quiz as its learner sees it before a start: the rules for them (their overrides
+    applied), attempts used and left in the current cycle, when the next may start, and their
+    result so far under the quiz's grading method (graded attempts only)."""
+
+    class QuizLearnerOutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        title = serializers.CharField()
+        title_en = serializers.CharField()
+        course = serializers.IntegerField()
+        pass_mark = serializers.IntegerField()
+        opens_at = serializers.DateTimeField(allow_null=True)
+        closes_at = serializers.DateTimeField(allow_null=True)
+        window = serializers.ChoiceField(
+            choices=["not_open", "open", "closed"],
+            help_text="May an attempt start now, by the dates?",
+        )
+        time_limit_seconds = serializers.IntegerField(help_text="With the person's time multiplier.")
+        attempts_allowed = serializers.IntegerField()
+        attempts_used = serializers.IntegerField()
+        attempts_left = serializers.IntegerField()
+        next_attempt_at = serializers.DateTimeField(
+            allow_null=True, help_text="The earliest next start (cooling period, opening); null: now."
+        )
+        grading_method = serializers.CharField()
+        result = QuizResultSerializer(allow_null=True)
+
+    @extend_schema(responses=QuizLearnerOutputSerializer)
+    def get(self, request: Request, quiz_id: int) -> Response:
+        person = person_for_user(request.user)
+        if person is None:
+            raise NotAllowed("Only personnel with an NRP take quizzes.", code="no_person")
+        quiz = selectors.quiz_for_learner(quiz_id=quiz_id)
+        if quiz is None:
+            raise NotFound("No such quiz.")
+        state = selectors.quiz_state_for_person(quiz=quiz, person=person)
+        data = {
+            "id": quiz.pk,
+            "title": quiz.title,
+            "title_en": quiz.title_en,
+            "course": quiz.module.course_id,
+            "pass_mark": quiz.pass_mark,
+            **state,
+        }
+        return Response(self.QuizLearnerOutputSerializer(data).data)
 
 
 class AttemptStartApi(APIView):
@@ -212,6 +302,10 @@ INTEGER_MAX = 2_147_483_647
 SMALLINT_MAX = 32_767
 
 
+REVIEW_HELP = (
+    "When the learner sees this part of a graded attempt. Feedback and right answers also wait "
+    "until the learner can take the quiz no more."
+)
 WEIGHT = {"min_value": -100, "max_value": 100, "help_text": "A percent of the question's points."}
 
 
@@ -382,7 +476,37 @@ class QuizAuthoringViewSet(Audited, ServiceWriteViewSet):
             min_value=services.TIME_LIMIT_MIN_SECONDS, max_value=INTEGER_MAX, required=False
         )
         max_attempts = serializers.IntegerField(min_value=0, max_value=SMALLINT_MAX, required=False)
-        review = serializers.ChoiceField(choices=Quiz.Review.choices, required=False)
+        opens_at = serializers.DateTimeField(
+            required=False, allow_null=True, help_text="No attempt starts before (null: no limit)."
+        )
+        closes_at = serializers.DateTimeField(
+            required=False,
+            allow_null=True,
+            help_text="No attempt starts from then, and none runs past it (null: no limit).",
+        )
+        cooldown_minutes = serializers.IntegerField(
+            min_value=0,
+            max_value=INTEGER_MAX,
+            required=False,
+            help_text="Minutes after an attempt ends before the next may start.",
+        )
+        grading_method = serializers.ChoiceField(
+            choices=Quiz.GradingMethod.choices,
+            required=False,
+            help_text="Which graded attempts make the person's result (certificates, HR).",
+        )
+        review_score = serializers.ChoiceField(
+            choices=Quiz.ReviewWhen.choices, required=False, help_text=REVIEW_HELP
+        )
+        review_correctness = serializers.ChoiceField(
+            choices=Quiz.ReviewWhen.choices, required=False, help_text=REVIEW_HELP
+        )
+        review_feedback = serializers.ChoiceField(
+            choices=Quiz.ReviewWhen.choices, required=False, help_text=REVIEW_HELP
+        )
+        review_answers = serializers.ChoiceField(
+            choices=Quiz.ReviewWhen.choices, required=False, help_text=REVIEW_HELP
+        )
 
     @extend_schema_serializer(component_name="Quiz")
     class QuizAuthoringOutputSerializer(serializers.ModelSerializer):
@@ -399,7 +523,14 @@ class QuizAuthoringViewSet(Audited, ServiceWriteViewSet):
                 "pass_mark",
                 "time_limit_seconds",
                 "max_attempts",
-                "review",
+                "opens_at",
+                "closes_at",
+                "cooldown_minutes",
+                "grading_method",
+                "review_score",
+                "review_correctness",
+                "review_feedback",
+                "review_answers",
                 "published_version",
             ]
 
@@ -783,6 +914,78 @@ class SlotViewSet(ServiceWriteViewSet):
 
     def service_delete(self, instance: QuizSlot) -> None:
         services.slot_delete(slot=instance)
+
+
+class OverrideFilter(django_filters.FilterSet):
+    person = django_filters.CharFilter(field_name="person__nrp", help_text="The person's NRP.")
+    quiz = django_filters.NumberFilter(field_name="quiz")
+
+
+class OverrideViewSet(Audited, ServiceWriteViewSet):
+    """Per-person overrides of a quiz (or, with `quiz` null, of every quiz of the person): more
+    time as a multiplier of the time limit, extra attempts, their own open and close dates. A
+    null field takes the person's general override's value, then the quiz's; a quiz's own
+    override beats the general one field by field. Applied when the person starts an attempt.
+    Instructors and HR; every write is in the audit log."""
+
+    audit_target = "override"
+
+    @extend_schema_serializer(component_name="QuizOverride")
+    class OverrideInputSerializer(serializers.Serializer):
+        person = serializers.SlugRelatedField(
+            slug_field="nrp", queryset=Person.objects.all(), help_text="The person's NRP."
+        )
+        quiz = serializers.PrimaryKeyRelatedField(
+            queryset=Quiz.objects.all(), allow_null=True, help_text="null: every quiz of the person."
+        )
+        time_multiplier = serializers.DecimalField(
+            max_digits=3,
+            decimal_places=2,
+            min_value=services.TIME_MULTIPLIER_MIN,
+            max_value=services.TIME_MULTIPLIER_MAX,
+            required=False,
+            allow_null=True,
+            help_text="The time limit times this, on every timed quiz it covers.",
+        )
+        extra_attempts = serializers.IntegerField(
+            min_value=0, max_value=services.EXTRA_ATTEMPTS_MAX, required=False, allow_null=True
+        )
+        opens_at = serializers.DateTimeField(required=False, allow_null=True)
+        closes_at = serializers.DateTimeField(required=False, allow_null=True)
+
+    @extend_schema_serializer(component_name="QuizOverride")
+    class OverrideOutputSerializer(serializers.ModelSerializer):
+        person = serializers.CharField(source="person.nrp", read_only=True)
+        person_name = serializers.CharField(source="person.name", read_only=True)
+
+        class Meta:
+            model = QuizOverride
+            fields = [
+                "id", "person", "person_name", "quiz", "time_multiplier", "extra_attempts",
+                "opens_at", "closes_at", "created_at", "updated_at",
+            ]  # fmt: skip
+
+    permission_classes = [IsInstructor | IsHR]
+    serializer_class = OverrideOutputSerializer
+    input_serializer_class = OverrideInputSerializer
+    queryset = QuizOverride.objects.select_related("person").order_by("id")
+    filterset_class = OverrideFilter
+
+    def service_create(self, data: dict[str, Any]) -> QuizOverride:
+        person, quiz = data.pop("person"), data.pop("quiz")
+        return services.override_save(person=person, quiz=quiz, data=data)  # type: ignore[arg-type]
+
+    def service_update(self, instance: QuizOverride, data: dict[str, Any]) -> QuizOverride:
+        person, quiz = data.pop("person", instance.person), data.pop("quiz", instance.quiz)
+        return services.override_save(
+            person=person,
+            quiz=quiz,
+            data=data,  # type: ignore[arg-type]
+            override=instance,
+        )
+
+    def service_delete(self, instance: QuizOverride) -> None:
+        services.override_delete(override=instance)
 
 
 GIFT_MAX_BYTES = 2 * 1024 * 1024

@@ -38,7 +38,10 @@ COURSE_FIELDS = [
     "recertification_window_days",
 ]
 LESSON_FIELDS = ["title", "title_en", "body", "body_en"]
-QUIZ_FIELDS = ["title", "title_en", "pass_mark", "time_limit_seconds", "max_attempts", "review"]
+QUIZ_FIELDS = [
+    "title", "title_en", "pass_mark", "time_limit_seconds", "max_attempts", "cooldown_minutes",
+    "grading_method", "review_score", "review_correctness", "review_feedback", "review_answers",
+]  # fmt: skip
 QUESTION_FIELDS = ["key", "type", "text", "text_en", "explanation", "explanation_en", "points"]
 # The content of the types other than the choice types, as the authoring API takes it.
 CONTENT_FIELDS = ["answers", "case_sensitive", "pairs", "items", "scoring", "rubric"]

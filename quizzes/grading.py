@@ -9,7 +9,16 @@ from typing import Any
 from quizzes import question_types
 from quizzes.question_types import QuestionSpec
 
-__all__ = ["AttemptGrade", "QuestionGrade", "QuestionSpec", "grade_attempt", "grade_question"]
+__all__ = [
+    "AttemptGrade",
+    "GradedAttempt",
+    "QuestionGrade",
+    "QuestionSpec",
+    "QuizResult",
+    "grade_attempt",
+    "grade_question",
+    "quiz_result",
+]
 
 CENT = Decimal("0.01")
 
@@ -67,4 +76,59 @@ def grade_attempt(
         percent=percent,
         passed=bool(max_score) and percent >= pass_mark,
         questions=grades,
+    )
+
+
+# --- A person's result on a quiz, over their attempts ---------------------------------------
+
+GRADING_METHODS = ("highest", "average", "first", "last")
+
+
+@dataclass(frozen=True)
+class GradedAttempt:
+    id: int
+    number: int
+    percent: Decimal
+
+
+@dataclass(frozen=True)
+class QuizResult:
+    """What the grading method makes of a person's graded attempts: the percent, pass or fail
+    against the quiz's pass mark, and the attempts it rests on (a certificate's evidence)."""
+
+    method: str
+    percent: Decimal
+    passed: bool
+    attempts: tuple[int, ...]
+    counted: int
+
+
+def quiz_result(attempts: Iterable[GradedAttempt], *, method: str, pass_mark: int) -> QuizResult | None:
+    """The result of graded attempts under a grading method, as Moodle's: `highest` the best
+    (the earliest of equals), `average` the mean of all, `first` and `last` by attempt number.
+    None without a graded attempt. Attempts awaiting review are not passed in: they count once
+    released."""
+    if method not in GRADING_METHODS:
+        raise ValueError(f"no grading method {method!r}")
+    ordered = sorted(attempts, key=lambda a: a.number)
+    if not ordered:
+        return None
+    if method == "average":
+        percent = (sum((a.percent for a in ordered), Decimal(0)) / len(ordered)).quantize(
+            CENT, rounding=ROUND_HALF_UP
+        )
+        basis = ordered
+    else:
+        chosen = {
+            "highest": max(ordered, key=lambda a: (a.percent, -a.number)),
+            "first": ordered[0],
+            "last": ordered[-1],
+        }[method]
+        percent, basis = chosen.percent, [chosen]
+    return QuizResult(
+        method=method,
+        percent=percent,
+        passed=percent >= pass_mark,
+        attempts=tuple(a.id for a in basis),
+        counted=len(ordered),
     )

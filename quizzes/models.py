@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from courses.models import Enrolment, Module
 from people.models import Person
@@ -8,10 +8,22 @@ from quizzes import question_types
 
 
 class Quiz(models.Model):
-    class Review(models.TextChoices):
-        NONE = "none", "Score only"
-        CORRECTNESS = "correctness", "Score and which questions were right"
-        FULL = "full", "Correct answers and explanations"
+    class GradingMethod(models.TextChoices):
+        """Which of a person's graded attempts make their result on the quiz (Moodle's
+        "grading method"): what certificates and HR read."""
+
+        HIGHEST = "highest", "Highest grade"
+        AVERAGE = "average", "Average grade"
+        FIRST = "first", "First attempt"
+        LAST = "last", "Last attempt"
+
+    class ReviewWhen(models.TextChoices):
+        """When a learner may see one part of a graded attempt (the review policy)."""
+
+        IMMEDIATELY = "immediately", "Right after grading"
+        AFTER_CLOSE = "after_close", "After the quiz closes"
+        AFTER_PASS = "after_pass", "Once the quiz is passed"
+        NEVER = "never", "Never"
 
     class Paging(models.TextChoices):
         ALL = "all", "All questions on one page"
@@ -24,7 +36,23 @@ class Quiz(models.Model):
     pass_mark = models.PositiveSmallIntegerField(default=70, help_text="Percent needed to pass")
     time_limit_seconds = models.PositiveIntegerField(default=900)
     max_attempts = models.PositiveSmallIntegerField(default=3)
-    review = models.CharField(max_length=12, choices=Review.choices, default=Review.CORRECTNESS)
+    # When attempts may start (none: no limit on that side); a person's override moves them.
+    opens_at = models.DateTimeField(null=True, blank=True)
+    closes_at = models.DateTimeField(null=True, blank=True)
+    cooldown_minutes = models.PositiveIntegerField(
+        default=0, help_text="Minutes to wait after an attempt ends before the next may start"
+    )
+    grading_method = models.CharField(
+        max_length=8, choices=GradingMethod.choices, default=GradingMethod.HIGHEST
+    )
+    # The review policy: when the learner sees each part of a graded attempt. Right answers
+    # (and feedback, which tells them) also wait until the learner can take the quiz no more.
+    review_score = models.CharField(max_length=12, choices=ReviewWhen.choices, default=ReviewWhen.IMMEDIATELY)
+    review_correctness = models.CharField(
+        max_length=12, choices=ReviewWhen.choices, default=ReviewWhen.IMMEDIATELY
+    )
+    review_feedback = models.CharField(max_length=12, choices=ReviewWhen.choices, default=ReviewWhen.NEVER)
+    review_answers = models.CharField(max_length=12, choices=ReviewWhen.choices, default=ReviewWhen.NEVER)
     paging = models.CharField(
         max_length=3,
         choices=Paging.choices,
@@ -39,10 +67,62 @@ class Quiz(models.Model):
             models.UniqueConstraint(fields=["module", "slug"], name="quiz_slug_unique_in_module"),
             models.CheckConstraint(condition=Q(pass_mark__lte=100), name="quiz_pass_mark_percent"),
             models.CheckConstraint(condition=Q(time_limit_seconds__gte=30), name="quiz_time_limit_min"),
+            models.CheckConstraint(
+                condition=Q(opens_at__isnull=True)
+                | Q(closes_at__isnull=True)
+                | Q(opens_at__lt=F("closes_at")),
+                name="quiz_opens_before_it_closes",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+
+class QuizOverride(models.Model):
+    """A person's own rules for one quiz, or (no quiz) for every quiz: more time as a multiplier
+    of the time limit, extra attempts, their own open and close dates. A field left empty takes
+    the general override's value, then the quiz's; a quiz's own override beats the general one
+    field by field."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="quiz_overrides")
+    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, null=True, blank=True, related_name="overrides")
+    time_multiplier = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
+    extra_attempts = models.PositiveSmallIntegerField(null=True, blank=True)
+    opens_at = models.DateTimeField(null=True, blank=True)
+    closes_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["person", "quiz", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "quiz"],
+                condition=Q(quiz__isnull=False),
+                name="one_override_per_person_quiz",
+            ),
+            models.UniqueConstraint(
+                fields=["person"], condition=Q(quiz__isnull=True), name="one_general_override_per_person"
+            ),
+            models.CheckConstraint(
+                condition=Q(time_multiplier__isnull=True) | Q(time_multiplier__gte=1, time_multiplier__lte=5),
+                name="override_time_multiplier_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(extra_attempts__isnull=True) | Q(extra_attempts__lte=20),
+                name="override_extra_attempts_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(opens_at__isnull=True)
+                | Q(closes_at__isnull=True)
+                | Q(opens_at__lt=F("closes_at")),
+                name="override_opens_before_it_closes",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Override for {self.person_id} on {self.quiz_id or 'every quiz'}"
 
 
 class Category(models.Model):

@@ -1,15 +1,21 @@
 """Reads of quizzes and attempts."""
 
+import math
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from courses.models import Course, Enrolment
-from courses.selectors import enrolment_is_current
+from courses.selectors import enrolment_is_current, enrolment_latest
 from people.models import Person
-from quizzes import question_types
-from quizzes.models import Attempt, Category, Question, Quiz, Regrade, Tag
+from quizzes import grading, question_types
+from quizzes.models import Attempt, Category, Question, Quiz, QuizOverride, Regrade, Tag
 from quizzes.question_types import essay
 
 
@@ -18,17 +24,167 @@ def quizzes_of_course(*, course: Course) -> QuerySet[Quiz]:
     return Quiz.objects.filter(module__course=course).filter(versions__isnull=False).distinct()
 
 
-def enrolment_evidence(*, enrolment: Enrolment) -> list[int] | None:
-    """The passes that complete the course in this cycle: for every published quiz, the
-    person's first passing attempt made in the cycle; None while a quiz is not passed."""
-    quizzes = set(quizzes_of_course(course=enrolment.course).values_list("pk", flat=True))
-    first_pass: dict[int, int] = {}
-    passes = Attempt.objects.filter(enrolment=enrolment, passed=True).order_by("graded_at", "pk")
-    for attempt_id, quiz_id in passes.values_list("pk", "quiz_id"):
-        first_pass.setdefault(quiz_id, attempt_id)
-    if not quizzes or not quizzes <= first_pass.keys():
+# --- A person's rules and results on a quiz ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuizRules:
+    """A quiz's rules for one person: the quiz's settings with the person's overrides applied
+    (a quiz's own override first, then the person's general one)."""
+
+    opens_at: datetime | None
+    closes_at: datetime | None
+    time_limit_seconds: int
+    time_multiplier: Decimal
+    max_attempts: int
+    cooldown: timedelta
+
+    def window_state(self, now: datetime) -> str:
+        if self.opens_at is not None and now < self.opens_at:
+            return "not_open"
+        if self.closes_at is not None and now >= self.closes_at:
+            return "closed"
+        return "open"
+
+
+def quiz_rules(*, quiz: Quiz, person_id: int) -> QuizRules:
+    """The quiz's rules for the person, in one query (their overrides)."""
+    found = {
+        o.quiz_id: o
+        for o in QuizOverride.objects.filter(person_id=person_id).filter(Q(quiz=quiz) | Q(quiz__isnull=True))
+    }
+    own, general = found.get(quiz.pk), found.get(None)
+
+    def overridden(field: str) -> Any:
+        for override in (own, general):
+            if override is not None and getattr(override, field) is not None:
+                return getattr(override, field)
         return None
-    return sorted(first_pass[q] for q in quizzes)
+
+    multiplier = overridden("time_multiplier") or Decimal(1)
+    opens_at, closes_at = overridden("opens_at"), overridden("closes_at")
+    return QuizRules(
+        opens_at=opens_at if opens_at is not None else quiz.opens_at,
+        closes_at=closes_at if closes_at is not None else quiz.closes_at,
+        time_limit_seconds=math.ceil(quiz.time_limit_seconds * multiplier),
+        time_multiplier=multiplier,
+        max_attempts=quiz.max_attempts + (overridden("extra_attempts") or 0),
+        cooldown=timedelta(minutes=quiz.cooldown_minutes),
+    )
+
+
+def attempt_ended_at(attempt: Attempt) -> datetime:
+    """When an attempt ended, for the cooling period: its submission, or its deadline when it
+    was submitted later (by the sweep) or not at all."""
+    if attempt.submitted_at is None:
+        return attempt.deadline
+    return min(attempt.submitted_at, attempt.deadline)
+
+
+@dataclass(frozen=True)
+class PersonQuizResult:
+    enrolment_id: int
+    cycle: int
+    course_id: int
+    quiz_id: int
+    quiz_title: str
+    result: grading.QuizResult
+
+
+def _results(attempts: QuerySet[Attempt]) -> dict[tuple[int, int], PersonQuizResult]:
+    """The result under each quiz's grading method of the graded attempts given, per
+    (enrolment, quiz), in one query. Attempts awaiting review are left out until released."""
+    rows: dict[tuple[int, int], list[grading.GradedAttempt]] = {}
+    about: dict[tuple[int, int], tuple[Any, ...]] = {}
+    graded = attempts.filter(status=Attempt.Status.GRADED).values_list(
+        "pk",
+        "number",
+        "percent",
+        "quiz_id",
+        "enrolment_id",
+        "quiz__grading_method",
+        "quiz__pass_mark",
+        "quiz__title",
+        "enrolment__course_id",
+        "enrolment__cycle",
+    )
+    for pk, number, percent, quiz_id, enrolment_id, *rest in graded:
+        rows.setdefault((enrolment_id, quiz_id), []).append(
+            grading.GradedAttempt(id=pk, number=number, percent=percent or Decimal(0))
+        )
+        about[(enrolment_id, quiz_id)] = tuple(rest)
+    results = {}
+    for key, graded_attempts in rows.items():
+        method, pass_mark, title, course_id, cycle = about[key]
+        result = grading.quiz_result(graded_attempts, method=method, pass_mark=pass_mark)
+        if result is not None:
+            results[key] = PersonQuizResult(key[0], cycle, course_id, key[1], title, result)
+    return results
+
+
+def quiz_result(*, enrolment_id: int, quiz_id: int) -> grading.QuizResult | None:
+    """A person's result on a quiz in one cycle of its course, under the quiz's grading method
+    (pass: the method's percent reaches the pass mark); None before a graded attempt."""
+    found = _results(Attempt.objects.filter(enrolment_id=enrolment_id, quiz_id=quiz_id))
+    row = found.get((enrolment_id, quiz_id))
+    return row.result if row is not None else None
+
+
+def quiz_results_of_person(*, person: Person) -> list[PersonQuizResult]:
+    """Every result of the person, per course, cycle and quiz (HR's transcript)."""
+    found = _results(Attempt.objects.filter(person=person))
+    return sorted(found.values(), key=lambda r: (r.course_id, r.cycle, r.quiz_id))
+
+
+def enrolment_evidence(*, enrolment: Enrolment) -> list[int] | None:
+    """The attempts that complete the course in this cycle: for every published quiz, the
+    attempts its result under the quiz's grading method rests on; None while the result of a
+    quiz is not a pass."""
+    quizzes = set(quizzes_of_course(course=enrolment.course).values_list("pk", flat=True))
+    results = _results(Attempt.objects.filter(enrolment=enrolment))
+    passed = {quiz_id: r.result for (_, quiz_id), r in results.items() if r.result.passed}
+    if not quizzes or not quizzes <= passed.keys():
+        return None
+    return sorted(a for q in quizzes for a in passed[q].attempts)
+
+
+def quiz_state_for_person(*, quiz: Quiz, person: Person, now: datetime | None = None) -> dict[str, Any]:
+    """What the learner's quiz page and API show before a start: the person's window, time
+    limit, attempts used and left in the current cycle, when the next may start, and the
+    result so far."""
+    now = now or timezone.now()
+    rules = quiz_rules(quiz=quiz, person_id=person.pk)
+    latest = enrolment_latest(person_id=person.pk, course_id=quiz.module.course_id)
+    current = latest if latest is not None and enrolment_is_current(enrolment=latest, now=now) else None
+    in_cycle = (
+        list(
+            Attempt.objects.filter(enrolment=current, quiz=quiz).only(
+                "id", "submitted_at", "deadline", "status"
+            )
+        )
+        if current is not None
+        else []
+    )
+    result = quiz_result(enrolment_id=current.pk, quiz_id=quiz.pk) if current is not None else None
+    next_at = None
+    ended = [attempt_ended_at(a) for a in in_cycle if a.status != Attempt.Status.IN_PROGRESS]
+    if ended and rules.cooldown:
+        next_at = max(ended) + rules.cooldown
+        next_at = next_at if next_at > now else None
+    if next_at is None and rules.opens_at is not None and now < rules.opens_at:
+        next_at = rules.opens_at
+    return {
+        "opens_at": rules.opens_at,
+        "closes_at": rules.closes_at,
+        "window": rules.window_state(now),
+        "time_limit_seconds": rules.time_limit_seconds,
+        "attempts_allowed": rules.max_attempts,
+        "attempts_used": len(in_cycle),
+        "attempts_left": max(0, rules.max_attempts - len(in_cycle)),
+        "next_attempt_at": next_at,
+        "grading_method": quiz.grading_method,
+        "result": result,
+    }
 
 
 def attempt_get_for_person(*, attempt_id: int, person: Person | None) -> Attempt | None:
@@ -62,16 +218,79 @@ def attempt_questions_public(*, attempt: Attempt) -> list[dict[str, Any]]:
     return questions
 
 
-def _keys_cannot_help(attempt: Attempt) -> bool:
-    """The learner can take this quiz no more: the attempt is in the person's current cycle,
-    and it passed or was the cycle's last attempt. Once a new cycle may open (the certificate
-    expired or was revoked), the keys are hidden again."""
-    if not enrolment_is_current(enrolment=attempt.enrolment):
+@dataclass(frozen=True)
+class ReviewShown:
+    """Which parts of a graded attempt its learner sees now, under the quiz's review policy."""
+
+    score: bool = False
+    correctness: bool = False
+    feedback: bool = False
+    answers: bool = False
+
+    @property
+    def anything(self) -> bool:
+        return self.correctness or self.feedback or self.answers
+
+
+class _ReviewFacts:
+    """What the policy's conditions ask of the attempt's person, each read once, when asked."""
+
+    def __init__(self, attempt: Attempt, now: datetime):
+        self.attempt, self.now = attempt, now
+
+    @cached_property
+    def rules(self) -> QuizRules:
+        return quiz_rules(quiz=self.attempt.quiz, person_id=self.attempt.person_id)
+
+    @cached_property
+    def closed(self) -> bool:
+        return self.rules.window_state(self.now) == "closed"
+
+    @cached_property
+    def passed(self) -> bool:
+        result = quiz_result(enrolment_id=self.attempt.enrolment_id, quiz_id=self.attempt.quiz_id)
+        return result is not None and result.passed
+
+    @cached_property
+    def keys_cannot_help(self) -> bool:
+        """The learner can take this quiz no more: the attempt is in the person's current
+        cycle, and the result passed, the attempts allowed are used or the quiz closed for
+        them. Once a new cycle may open (the certificate expired or was revoked), the keys are
+        hidden again."""
+        if not enrolment_is_current(enrolment=self.attempt.enrolment, now=self.now):
+            return False
+        if self.passed or self.closed:
+            return True
+        tried = Attempt.objects.filter(
+            enrolment_id=self.attempt.enrolment_id, quiz_id=self.attempt.quiz_id
+        ).count()
+        return tried >= self.rules.max_attempts
+
+    def reached(self, when: str) -> bool:
+        if when == Quiz.ReviewWhen.IMMEDIATELY:
+            return True
+        if when == Quiz.ReviewWhen.AFTER_CLOSE:
+            return self.closed
+        if when == Quiz.ReviewWhen.AFTER_PASS:
+            return self.passed
         return False
-    if attempt.passed:
-        return True
-    tried = Attempt.objects.filter(enrolment_id=attempt.enrolment_id, quiz_id=attempt.quiz_id).count()
-    return tried >= attempt.quiz.max_attempts
+
+
+def attempt_review_shown(*, attempt: Attempt, now: datetime | None = None) -> ReviewShown:
+    """The quiz's review policy applied to one attempt now: nothing before it is graded (an
+    attempt awaiting review shows what is graded so far); each part once its time came (right
+    after grading, after the person's close date, once the person's result passes, never);
+    feedback and right answers, which tell the key, only once the learner can take the quiz no
+    more as well."""
+    if attempt.status not in (Attempt.Status.GRADED, Attempt.Status.NEEDS_REVIEW):
+        return ReviewShown()
+    quiz, facts = attempt.quiz, _ReviewFacts(attempt, now or timezone.now())
+    return ReviewShown(
+        score=facts.reached(quiz.review_score),
+        correctness=facts.reached(quiz.review_correctness),
+        feedback=facts.reached(quiz.review_feedback) and facts.keys_cannot_help,
+        answers=facts.reached(quiz.review_answers) and facts.keys_cannot_help,
+    )
 
 
 def attempt_answers(*, attempt: Attempt) -> list[dict[str, Any]]:
@@ -88,38 +307,45 @@ def attempt_answers(*, attempt: Attempt) -> list[dict[str, Any]]:
     return answers
 
 
-def attempt_feedback(*, attempt: Attempt) -> list[dict[str, Any]]:
-    """Per-question results, as much as the quiz's review policy shows. Even under the `full`
-    policy the keys are shown only once the learner cannot use them: see `_keys_cannot_help`."""
-    review = attempt.quiz.review
-    if (
-        attempt.status not in (Attempt.Status.GRADED, Attempt.Status.NEEDS_REVIEW)
-        or review == Quiz.Review.NONE
-    ):
+def attempt_feedback(*, attempt: Attempt, shown: ReviewShown | None = None) -> list[dict[str, Any]]:
+    """Per-question results, as much as the quiz's review policy shows (`attempt_review_shown`):
+    `correct` and `score` (which were right), `explanation`, `general_feedback` and the
+    grader's `comment` (feedback), the type's key (right answers)."""
+    shown = shown or attempt_review_shown(attempt=attempt)
+    if not shown.anything:
         return []
-    reveal_keys = review == Quiz.Review.FULL and _keys_cannot_help(attempt)
     spec = {q["id"]: q for q in attempt.version.spec["questions"]}
     responses = {r.question_ref: r for r in attempt.responses.all()}
     feedback = []
     for item in attempt.layout:
+        q = spec[item["question"]]
         response = responses.get(item["question"])
-        row: dict[str, Any] = {
-            "question": item["question"],
-            "correct": bool(response and response.correct),
-            "score": str(response.score) if response and response.score is not None else "0.00",
-        }
-        if question_types.get(spec[item["question"]]["type"]).graded_by_hand and (
+        row: dict[str, Any] = {"question": item["question"]}
+        awaiting = question_types.get(q["type"]).graded_by_hand and (
             response is None or response.reviewed_at is None
-        ):
+        )
+        if awaiting:
             # Not graded yet: awaiting review, never a 0 nor wrong.
-            row.update(correct=None, score=None, awaiting_review=True)
-        if reveal_keys:
-            q = spec[item["question"]]
+            row["awaiting_review"] = True
+        if shown.correctness:
+            row["correct"] = None if awaiting else bool(response and response.correct)
+            row["score"] = (
+                None
+                if awaiting
+                else str(response.score)
+                if response and response.score is not None
+                else "0.00"
+            )
+        if shown.answers:
             row.update(question_types.get(q["type"]).review(q))
+        if shown.feedback:
             row["explanation"] = q["explanation"]
             row["explanation_en"] = q["explanation_en"]
             if q.get("general_feedback"):
                 row["general_feedback"] = q["general_feedback"]
+            comment = (response.review or {}).get("comment") if response is not None else None
+            if comment and not awaiting:
+                row["comment"] = comment
         feedback.append(row)
     return feedback
 
@@ -152,6 +378,16 @@ def quiz_for_authoring(*, quiz_id: int) -> Quiz | None:
         Quiz.objects.select_related("module__course")
         .prefetch_related("questions__choices", "versions")
         .filter(pk=quiz_id)
+        .first()
+    )
+
+
+def quiz_for_learner(*, quiz_id: int) -> Quiz | None:
+    """A published quiz of a published course (what a learner may open)."""
+    return (
+        Quiz.objects.select_related("module__course")
+        .filter(pk=quiz_id, module__course__status=Course.Status.PUBLISHED, versions__isnull=False)
+        .distinct()
         .first()
     )
 

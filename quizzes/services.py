@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict, Unpack
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -31,6 +31,7 @@ from quizzes.models import (
     Choice,
     Question,
     Quiz,
+    QuizOverride,
     QuizSlot,
     QuizVersion,
     Regrade,
@@ -150,16 +151,26 @@ PASS_MARK_MAX = 100  # a percent
 TIME_LIMIT_MIN_SECONDS = 30
 
 
-class QuizData(TypedDict, total=False):
-    module: Module
-    slug: str
-    title: str
+class QuizSettings(TypedDict, total=False):
     title_en: str
     pass_mark: int
     time_limit_seconds: int
     max_attempts: int
-    review: str
+    opens_at: datetime | None
+    closes_at: datetime | None
+    cooldown_minutes: int
+    grading_method: str
+    review_score: str
+    review_correctness: str
+    review_feedback: str
+    review_answers: str
     paging: str
+
+
+class QuizData(QuizSettings, total=False):
+    module: Module
+    slug: str
+    title: str
 
 
 class QuestionData(TypedDict, total=False):
@@ -558,6 +569,8 @@ def _quiz_save(quiz: Quiz) -> Quiz:
         errors["time_limit_seconds"] = ValidationError(
             f"A quiz gives at least {TIME_LIMIT_MIN_SECONDS} seconds.", code="time_limit_too_short"
         )
+    if quiz.opens_at is not None and quiz.closes_at is not None and quiz.opens_at >= quiz.closes_at:
+        errors["closes_at"] = ValidationError("A quiz closes after it opens.", code="window_inverted")
     if errors:
         raise ValidationError(errors)
     return save_slugged(
@@ -569,33 +582,14 @@ def _quiz_save(quiz: Quiz) -> Quiz:
 
 
 @transaction.atomic
-def quiz_create(
-    *,
-    module: Module,
-    slug: str,
-    title: str,
-    title_en: str = "",
-    pass_mark: int = 70,
-    time_limit_seconds: int = 900,
-    max_attempts: int = 3,
-    review: str = Quiz.Review.CORRECTNESS,
-    paging: str = Quiz.Paging.ALL,
-) -> Quiz:
-    """A new quiz with no questions; attempts wait for its first quiz_publish. A pass mark
-    outside 0..100 or a time limit under 30 seconds is a field error."""
-    return _quiz_save(
-        Quiz(
-            module=module,
-            slug=slug,
-            title=title,
-            title_en=title_en,
-            pass_mark=pass_mark,
-            time_limit_seconds=time_limit_seconds,
-            max_attempts=max_attempts,
-            review=review,
-            paging=paging,
-        )
-    )
+def quiz_create(*, module: Module, slug: str, title: str, **settings: Unpack[QuizSettings]) -> Quiz:
+    """A new quiz with no questions; attempts wait for its first quiz_publish; the settings not
+    given take the model's defaults. A pass mark outside
+    0..100, a time limit under 30 seconds or a window that closes before it opens is a field
+    error."""
+    quiz = Quiz(module=module, slug=slug, title=title)
+    model_assign(quiz, data=settings, fields=QuizData.__annotations__)
+    return _quiz_save(quiz)
 
 
 @transaction.atomic
@@ -612,6 +606,68 @@ def quiz_delete(*, quiz: Quiz) -> None:
     quiz.delete()
 
 
+# --- Per-person overrides -------------------------------------------------------------------
+
+TIME_MULTIPLIER_MIN, TIME_MULTIPLIER_MAX = Decimal(1), Decimal(5)
+EXTRA_ATTEMPTS_MAX = 20
+
+
+class OverrideData(TypedDict, total=False):
+    time_multiplier: Decimal | None
+    extra_attempts: int | None
+    opens_at: datetime | None
+    closes_at: datetime | None
+
+
+@transaction.atomic
+def override_save(
+    *, person: Person, quiz: Quiz | None, data: OverrideData, override: QuizOverride | None = None
+) -> QuizOverride:
+    """Create or change a person's override of one quiz (or, with no quiz, of every quiz);
+    fields not in `data` keep their value, a field set to None takes the general override's or
+    the quiz's. Field errors (nothing changes): a multiplier outside 1..5, extra attempts
+    outside 0..20, a window that closes before it opens, an override that overrides nothing,
+    a second override of the same person and quiz (`override_exists`). Applied from the next
+    attempt start (quizzes.selectors.quiz_rules)."""
+    override = override or QuizOverride()
+    override.person, override.quiz = person, quiz
+    model_assign(override, data=data, fields=OverrideData.__annotations__)
+    errors: dict[str, ValidationError] = {}
+    multiplier = override.time_multiplier
+    if multiplier is not None and not TIME_MULTIPLIER_MIN <= multiplier <= TIME_MULTIPLIER_MAX:
+        errors["time_multiplier"] = ValidationError(
+            f"The time multiplier is {TIME_MULTIPLIER_MIN} to {TIME_MULTIPLIER_MAX}.", code="out_of_range"
+        )
+    if override.extra_attempts is not None and not 0 <= override.extra_attempts <= EXTRA_ATTEMPTS_MAX:
+        errors["extra_attempts"] = ValidationError(
+            f"Extra attempts are 0 to {EXTRA_ATTEMPTS_MAX}.", code="out_of_range"
+        )
+    if (
+        override.opens_at is not None
+        and override.closes_at is not None
+        and override.opens_at >= override.closes_at
+    ):
+        errors["closes_at"] = ValidationError("The window closes after it opens.", code="window_inverted")
+    if all(getattr(override, f) is None for f in OverrideData.__annotations__):
+        errors["time_multiplier"] = ValidationError(
+            "An override sets at least one of time_multiplier, extra_attempts, opens_at, closes_at.",
+            code="override_empty",
+        )
+    if errors:
+        raise ValidationError(errors)
+    return save_unique(
+        override,
+        among=QuizOverride.objects.filter(person=person),
+        field="quiz",
+        message="This person already has an override of this quiz (or of every quiz): change that one.",
+        code="override_exists",
+    )
+
+
+def override_delete(*, override: QuizOverride) -> None:
+    override.delete()
+
+
 # --- The learner's flow ---------------------------------------------------------------------
 
 
@@ -624,17 +680,37 @@ def _is_past_deadline(attempt: Attempt, now: datetime) -> bool:
 
 
 def attempt_start(*, quiz: Quiz, person: Person) -> Attempt:
+    """A new attempt under the quiz's rules for the person (quizzes.selectors.quiz_rules: the
+    quiz's settings with the person's overrides): inside the window (409 `quiz_not_open`,
+    `quiz_closed`), not while another is in progress, not after the person's result on the quiz
+    passes, within the attempts allowed, and not before the cooling period after the last one
+    ends (409 `cooldown`, with `next_attempt_at`). The deadline is the time limit times the
+    person's multiplier, and never later than the close date."""
     version = quiz.versions.order_by("-number").first()
     if version is None or quiz.module.course.status != Course.Status.PUBLISHED:
         raise Conflict("This quiz is not open for attempts.", code="quiz_not_published")
     now = timezone.now()
+    rules = selectors.quiz_rules(quiz=quiz, person_id=person.pk)
+    window = rules.window_state(now)
+    if window == "not_open":
+        raise Conflict(
+            f"This quiz opens at {rules.opens_at:%Y-%m-%d %H:%M} UTC.",
+            code="quiz_not_open",
+            extra={"opens_at": rules.opens_at},
+        )
+    if window == "closed":
+        raise Conflict(
+            f"This quiz closed at {rules.closes_at:%Y-%m-%d %H:%M} UTC.",
+            code="quiz_closed",
+            extra={"closes_at": rules.closes_at},
+        )
     with transaction.atomic():
         # Serialises one person's starts, so the attempt count below cannot race.
         Person.objects.select_for_update().get(pk=person.pk)
         enrolment = course_services.enrolment_current(person=person, course=quiz.module.course, now=now)
         attempts = list(
             Attempt.objects.filter(person=person, quiz=quiz).only(
-                "id", "status", "deadline", "passed", "enrolment_id", "layout"
+                "id", "number", "status", "deadline", "submitted_at", "passed", "enrolment_id", "layout"
             )
         )
         for open_attempt in (a for a in attempts if a.status == Attempt.Status.IN_PROGRESS):
@@ -647,15 +723,28 @@ def attempt_start(*, quiz: Quiz, person: Person) -> Attempt:
         # Only this cycle's attempts count: after a certificate lapses, the person starts afresh.
         in_cycle = [a for a in attempts if a.enrolment_id == enrolment.pk]
         if any(a.passed for a in in_cycle):
-            raise Conflict("You have already passed this quiz.", code="already_passed")
-        if len(in_cycle) >= quiz.max_attempts:
+            result = selectors.quiz_result(enrolment_id=enrolment.pk, quiz_id=quiz.pk)
+            if result is not None and result.passed:
+                raise Conflict("You have already passed this quiz.", code="already_passed")
+        if len(in_cycle) >= rules.max_attempts:
             raise Conflict(
-                f"All {quiz.max_attempts} attempts allowed for this quiz are used.", code="no_attempts_left"
+                f"All {rules.max_attempts} attempts allowed for this quiz are used.", code="no_attempts_left"
             )
+        if rules.cooldown and in_cycle:
+            next_at = max(selectors.attempt_ended_at(a) for a in in_cycle) + rules.cooldown
+            if now < next_at:
+                raise Conflict(
+                    f"The next attempt may start at {next_at:%Y-%m-%d %H:%M} UTC.",
+                    code="cooldown",
+                    extra={"next_attempt_at": next_at},
+                )
         rng = random.SystemRandom()
         questions = _drawn(version.spec, attempts, rng)
         rng.shuffle(questions)
         layout = [{"question": q["id"], **question_types.get(q["type"]).layout(q, rng)} for q in questions]
+        deadline = now + timedelta(seconds=rules.time_limit_seconds)
+        if rules.closes_at is not None:
+            deadline = min(deadline, rules.closes_at)
         try:
             with transaction.atomic():
                 return Attempt.objects.create(
@@ -663,10 +752,10 @@ def attempt_start(*, quiz: Quiz, person: Person) -> Attempt:
                     version=version,
                     person=person,
                     enrolment=enrolment,
-                    number=len(attempts) + 1,
+                    number=max((a.number for a in attempts), default=0) + 1,
                     layout=layout,
                     started_at=now,
-                    deadline=now + timedelta(seconds=quiz.time_limit_seconds),
+                    deadline=deadline,
                 )
         except IntegrityError as exc:
             raise Conflict(

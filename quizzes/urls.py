@@ -9,8 +9,10 @@ authoring.register("questions", api.QuestionAuthoringViewSet, basename="authorin
 authoring.register("categories", api.CategoryViewSet, basename="authoring-category")
 authoring.register("slots", api.SlotViewSet, basename="authoring-slot")
 authoring.register("tags", api.TagViewSet, basename="authoring-tag")
+authoring.register("overrides", api.OverrideViewSet, basename="authoring-override")
 
 urlpatterns = [
+    path("quizzes/<int:quiz_id>/", api.QuizLearnerApi.as_view(), name="quiz-learner"),
     path("quizzes/<int:quiz_id>/attempts/", api.AttemptStartApi.as_view(), name="attempt-start"),
     path("attempts/<int:attempt_id>/", api.AttemptDetailApi.as_view(), name="attempt-detail"),
     path("attempts/<int:attempt_id>/answers/", api.AttemptAnswersApi.as_view(), name="attempt-answers"),

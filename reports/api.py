@@ -27,7 +27,7 @@ from people.models import Function, Unit
 from people.permissions import IsHR
 from people.selectors import person_for_user, person_get_by_nrp
 from quizzes.models import Attempt
-from quizzes.selectors import attempts_of_person
+from quizzes.selectors import attempts_of_person, quiz_results_of_person
 from reports import selectors, services
 from reports.models import Assignment, ComplianceStatus, Export
 
@@ -240,6 +240,21 @@ class TranscriptAttemptSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
+class TranscriptResultSerializer(serializers.Serializer):
+    """A person's result on a quiz in one cycle of its course, under the quiz's grading method:
+    what certificates count."""
+
+    course = serializers.IntegerField(source="course_id")
+    cycle = serializers.IntegerField()
+    quiz = serializers.IntegerField(source="quiz_id")
+    quiz_title = serializers.CharField()
+    grading_method = serializers.CharField(source="result.method")
+    percent = serializers.DecimalField(source="result.percent", max_digits=5, decimal_places=2)
+    passed = serializers.BooleanField(source="result.passed")
+    attempts = serializers.ListField(source="result.attempts", child=serializers.IntegerField())
+    attempts_counted = serializers.IntegerField(source="result.counted")
+
+
 class HrTranscriptApi(APIView):
     permission_classes = [IsHR]
 
@@ -255,6 +270,7 @@ class HrTranscriptApi(APIView):
                 "person": PersonSummarySerializer(person).data,
                 "courses": [{"id": c.pk, "title": c.title} for c in courses.values()],
                 "attempts": TranscriptAttemptSerializer(attempts, many=True).data,
+                "results": TranscriptResultSerializer(quiz_results_of_person(person=person), many=True).data,
                 "certificates": CertificateOutputSerializer(
                     certificates_of_person(person=person), many=True
                 ).data,

@@ -62,7 +62,8 @@ def course_data(
                     "pass_mark": 70,
                     "time_limit_seconds": time_limit,
                     "max_attempts": max_attempts,
-                    "review": "full",
+                    "review_feedback": "immediately",
+                    "review_answers": "immediately",
                     "questions": [
                         {
                             "key": f"q{i}-single",

@@ -241,7 +241,14 @@ def test_a_quiz_is_created_patched_and_deleted_with_the_same_shape(course, instr
         "pass_mark": 70,
         "time_limit_seconds": 900,
         "max_attempts": 3,
-        "review": "correctness",
+        "opens_at": None,
+        "closes_at": None,
+        "cooldown_minutes": 0,
+        "grading_method": "highest",
+        "review_score": "immediately",
+        "review_correctness": "immediately",
+        "review_feedback": "never",
+        "review_answers": "never",
         "published_version": None,
     }
     url = f"/api/v1/authoring/quizzes/{created.json()['id']}/"

@@ -231,6 +231,9 @@ def test_the_final_quiz_draws_from_every_module():
     others = {m["slug"]: m["quiz"]["questions"] for m in modules[:-1]}
     assert draws.keys() == others.keys()
     assert all(len(others[slug]) >= n for slug, n in draws.items())
+    # Its own question, in every attempt beside the draw: the scenario essay, graded by rubric.
+    assert [(q["type"], q["kind"]) for q in final["questions"]] == [("essay", "scenario")]
+    assert not modules[-1].get("bank")
 
 
 def test_nothing_is_left_pending():

@@ -62,38 +62,74 @@ def test_the_final_quiz_draws_from_every_module_category(learner):
     wanted = {s["module"]: s["count"] for s in data["modules"][-1]["quiz"]["slots"]}
     assert {categories_slug(categories, s.category_id): s.count for s in final.slots.all()} == wanted
     attempt = quiz_services.attempt_start(quiz=final, person=learner)
-    drawn = Question.objects.filter(pk__in=[item["question"] for item in attempt.layout])
+    shown = Question.objects.filter(pk__in=[item["question"] for item in attempt.layout])
+    drawn = [q for q in shown if q.quiz_id != final.pk]
     per_module = Counter(q.quiz.module.slug for q in drawn)
-    assert per_module == wanted and len(attempt.layout) == sum(wanted.values())
-    # Answered right, whatever it drew, it passes (essays wait for the manual grading queue).
+    assert per_module == wanted
+    # Besides the draw, every attempt has the final quiz's own essay, graded with its rubric.
+    essay = data["modules"][-1]["quiz"]["questions"][0]
+    assert [q.key for q in shown if q.quiz_id == final.pk] == [essay["key"]]
+    assert len(attempt.layout) == sum(wanted.values()) + 1
+    # Answered right, whatever it drew, it waits for the instructor's grading of the essay,
+    # then passes with full marks.
     body = {"id": attempt.pk, "questions": quiz_selectors.attempt_questions_public(attempt=attempt)}
     quiz_services.attempt_submit(
         attempt=attempt, answers=[quiz_services.Answer(**a) for a in factories.correct_answers(body)]
     )
-    graded = quiz_services.attempt_grade(attempt_id=attempt.pk)
-    assert graded.passed and graded.percent == 100
+    waiting = quiz_services.attempt_grade(attempt_id=attempt.pk)
+    assert waiting.status == Attempt.Status.NEEDS_REVIEW and waiting.passed is None
+    (item,) = quiz_selectors.reviews_pending(quiz_id=final.pk)
+    graded = quiz_services.response_review(
+        response_id=item["id"],
+        scores=[
+            quiz_services.CriterionScore(criterion=c["criterion"], points=c["points"])
+            for c in item["question"]["rubric"]
+        ],
+        reviewer_id=None,
+    )
+    assert graded.status == Attempt.Status.GRADED and graded.passed and graded.percent == 100
 
 
 def categories_slug(categories: dict, category_id: int) -> str:
     return next(slug for slug, c in categories.items() if c.pk == category_id)
 
 
-def test_the_essay_imports_with_its_rubric_and_waits_for_an_instructor_in_a_quiz(learner):
+def test_the_essay_imports_with_its_rubric_and_waits_for_an_instructor_in_the_final_quiz(learner):
     data = json.loads(CONTENT.read_text(encoding="utf-8"))
-    essay = data["modules"][-1]["bank"][0]
+    essay = data["modules"][-1]["quiz"]["questions"][0]
     course_import(data=data)
-    held = Question.objects.get(key=essay["key"], quiz=None)
-    assert held.type == "essay" and held.content["rubric"] == essay["rubric"]
-    # Moved into the final quiz (once instructors grade essays), it is graded by hand.
-    moved = copy.deepcopy(data)
-    moved["course"]["slug"] = "salinan"
-    moved["modules"][-1]["quiz"]["questions"] = moved["modules"][-1].pop("bank")
-    course_import(data=moved)
-    final = Quiz.objects.get(module__course__slug="salinan", slug="kuis-akhir-pelayanan-humanis")
-    assert final.versions.get().spec["questions"][0]["rubric"] == essay["rubric"]
+    final = Quiz.objects.get(slug="kuis-akhir-pelayanan-humanis")
+    held = Question.objects.get(key=essay["key"])
+    assert held.quiz == final and held.type == "essay" and held.content["rubric"] == essay["rubric"]
+    frozen = [q for q in final.versions.get().spec["questions"] if q["key"] == essay["key"]]
+    assert [q["rubric"] for q in frozen] == [essay["rubric"]]
     attempt = quiz_services.attempt_start(quiz=final, person=learner)
     quiz_services.attempt_submit(attempt=attempt)
     assert quiz_services.attempt_grade(attempt_id=attempt.pk).status == Attempt.Status.NEEDS_REVIEW
+
+
+def test_update_moves_the_essay_an_earlier_seed_kept_in_the_bank_into_the_final_quiz():
+    data = json.loads(CONTENT.read_text(encoding="utf-8"))
+    earlier = copy.deepcopy(data)
+    final_data = earlier["modules"][-1]
+    final_data["bank"], final_data["quiz"]["questions"] = final_data["quiz"]["questions"], []
+    course_import(data=earlier)
+    essay_key = final_data["bank"][0]["key"]
+    final = Quiz.objects.get(slug="kuis-akhir-pelayanan-humanis")
+    assert Question.objects.filter(key=essay_key, quiz=None).exists()
+    assert essay_key not in {q["key"] for q in final.versions.get().spec["questions"]}
+
+    out = StringIO()
+    call_command("seed_briefing", "--update", stdout=out)
+    assert "1 retired" in out.getvalue()
+    assert not Question.objects.filter(key=essay_key, quiz=None).exists()  # retired from the bank
+    assert final.questions.get(key=essay_key).type == "essay"
+    latest = final.versions.order_by("-number").first()
+    assert latest.number == 2 and essay_key in {q["key"] for q in latest.spec["questions"]}
+    assert latest.spec["draws"] == final.versions.get(number=1).spec["draws"]
+    before = counts()
+    call_command("seed_briefing", "--update", stdout=StringIO())
+    assert counts() == before
 
 
 def test_every_lesson_and_question_is_in_both_languages():
@@ -202,7 +238,7 @@ def test_update_brings_an_existing_database_to_the_new_content_keeping_attempts_
     assert new_keys and new_keys <= set(Question.objects.values_list("key", flat=True))
     final = Quiz.objects.get(slug="kuis-akhir-pelayanan-humanis")
     assert final.slots.count() == len(data["modules"]) - 1 and final.versions.count() == 1
-    assert Question.objects.filter(quiz=None, type="essay").exists()
+    assert final.questions.filter(type="essay").exists()
     # The certificate stands, though its cycle has not passed the final quiz.
     assert quiz_selectors.enrolment_evidence(enrolment=certificate.enrolment) is None
     assert Certificate.objects.filter(holder=learner, course=course).count() == 1

@@ -64,14 +64,31 @@ def test_first_login_to_verified_certificate_and_hr_csv(start_worker, settings):
     assert len(detail["modules"]) >= 5 and len(quiz_ids) == len(detail["modules"])
 
     attempt_ids = [take_quiz(learner, quiz_id)["id"] for quiz_id in quiz_ids]
+    done = {}
     for attempt_id in attempt_ids:
-        graded = wait_for(
+        done[attempt_id] = wait_for(
             lambda a=attempt_id: (
-                (r := learner.get(f"/api/v1/attempts/{a}/").json())["status"] == "graded" and r
+                (r := learner.get(f"/api/v1/attempts/{a}/").json())["status"] in ("graded", "needs_review")
+                and r
             ),
             what=f"attempt {attempt_id} graded",
         )
-        assert graded["passed"] is True and graded["percent"] == "100.00"
+    # The final quiz's essay waits for an instructor: no pass, no certificate until it is graded.
+    (waiting,) = [a for a, r in done.items() if r["status"] == "needs_review"]
+    assert done[waiting]["passed"] is None and done[waiting]["score"] is None
+    assert learner.get("/api/v1/me/certificates/").json()["results"] == []
+    instructor = login("demo-instructor", "demo-pass-2026")
+    (essay,) = [r for r in instructor.get("/api/v1/authoring/reviews/").json() if r["attempt"] == waiting]
+    full_marks = [{"criterion": c["criterion"], "points": c["points"]} for c in essay["question"]["rubric"]]
+    released = instructor.post(
+        f"/api/v1/authoring/reviews/{essay['id']}/",
+        {"scores": full_marks, "comment": "Tegas dan santun."},
+        format="json",
+    )
+    assert released.status_code == 200 and released.json()["status"] == "graded", released.content
+    for attempt_id in attempt_ids:
+        graded = learner.get(f"/api/v1/attempts/{attempt_id}/").json()
+        assert graded["status"] == "graded" and graded["passed"] is True and graded["percent"] == "100.00"
 
     mine = wait_for(
         lambda: learner.get("/api/v1/me/certificates/").json()["results"], what="certificate issued"

@@ -192,7 +192,10 @@ def test_result_shows_each_types_answer_and_key_when_review_reveals_it(instructo
     quiz.questions.all().delete()
     for kind in ("short_answer", "numeric", "matching", "ordering"):
         add(author, quiz, kind)
-    services.quiz_update(quiz=quiz, data={"review": Quiz.Review.FULL, "max_attempts": 1})
+    services.quiz_update(
+        quiz=quiz,
+        data={"review_feedback": "immediately", "review_answers": "immediately", "max_attempts": 1},
+    )
     author.post(f"/authoring/quizzes/{quiz.pk}/publish/")
     client = signed_in(learner)
     client.post(f"/quizzes/{quiz.pk}/start/")

@@ -30,7 +30,8 @@ def test_quiz_create_fills_in_the_defaults(course):
     quiz = services.quiz_create(module=module, slug="baru", title="Baru")
     quiz.refresh_from_db()
     assert (quiz.pass_mark, quiz.time_limit_seconds, quiz.max_attempts) == (70, 900, 3)
-    assert quiz.review == Quiz.Review.CORRECTNESS and not quiz.versions.exists()
+    assert quiz.review_correctness == Quiz.ReviewWhen.IMMEDIATELY and not quiz.versions.exists()
+    assert quiz.review_answers == Quiz.ReviewWhen.NEVER and quiz.grading_method == Quiz.GradingMethod.HIGHEST
 
 
 @pytest.mark.parametrize(

@@ -157,6 +157,9 @@ def test_the_learners_view_carries_no_key(type_, data, seed):
     )
 
 
+REVIEW_PARTS = ("review_score", "review_correctness", "review_feedback", "review_answers")
+
+
 @st.composite
 def open_attempt(draw: st.DrawFn) -> Attempt:
     """An attempt in progress over questions of every registered type (not saved: the
@@ -169,7 +172,7 @@ def open_attempt(draw: st.DrawFn) -> Attempt:
     rng = random.Random(draw(st.integers()))
     layout = [{"question": q["id"], **question_types.get(q["type"]).layout(q, rng)} for q in questions]
     rng.shuffle(layout)
-    quiz = Quiz(review=Quiz.Review.FULL, max_attempts=1)
+    quiz = Quiz(max_attempts=1, **{part: Quiz.ReviewWhen.IMMEDIATELY for part in REVIEW_PARTS})
     version = QuizVersion(quiz=quiz, number=1, spec={"pass_mark": 70, "questions": questions})
     return Attempt(quiz=quiz, version=version, layout=layout, status=Attempt.Status.IN_PROGRESS)
 
