@@ -329,7 +329,7 @@ def test_the_course_page_shows_the_window_the_attempts_and_the_next_start(course
     assert "quiz-window" in page  # the next attempt's time
     settle(quiz, cooldown_minutes=0, closes_at=timezone.now() - timedelta(minutes=1))
     closed = client.get(f"/courses/{course.pk}/").content.decode()
-    assert "badge bad quiz-window\">ditutup<" in closed
+    assert 'badge bad quiz-window">ditutup<' in closed
 
 
 def test_the_result_page_holds_back_a_score_the_policy_holds_back(course, learner):
