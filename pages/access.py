@@ -44,5 +44,8 @@ def error_message(exc: ServiceError) -> str:
         "quiz_not_published": _("This quiz is not open for attempts."),
         "quiz_empty": _("A quiz needs at least one question to be published."),
         "no_person": _("Only personnel with an NRP can take quizzes."),
+        "quiz_not_open": _("This quiz is not open yet."),
+        "quiz_closed": _("This quiz is closed."),
+        "cooldown": _("Wait a little before the next attempt: see the course page for when."),
     }
     return messages.get(exc.code, exc.message)

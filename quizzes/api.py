@@ -238,7 +238,7 @@ class QuizLearnerApi(APIView):
         quiz = selectors.quiz_for_learner(quiz_id=quiz_id)
         if quiz is None:
             raise NotFound("No such quiz.")
-        state = selectors.quiz_state_for_person(quiz=quiz, person=person)
+        state = selectors.quiz_states_for_person(quizzes=[quiz], person=person)[quiz.pk]
         data = {
             "id": quiz.pk,
             "title": quiz.title,

@@ -1,7 +1,7 @@
 """Reads of quizzes and attempts."""
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -47,13 +47,14 @@ class QuizRules:
         return "open"
 
 
-def quiz_rules(*, quiz: Quiz, person_id: int) -> QuizRules:
-    """The quiz's rules for the person, in one query (their overrides)."""
-    found = {
-        o.quiz_id: o
-        for o in QuizOverride.objects.filter(person_id=person_id).filter(Q(quiz=quiz) | Q(quiz__isnull=True))
-    }
-    own, general = found.get(quiz.pk), found.get(None)
+def _overrides_of(person_id: int, quiz_ids: Iterable[int]) -> dict[int | None, QuizOverride]:
+    """The person's general override (key None) and those of the quizzes, in one query."""
+    wanted = Q(quiz__in=list(quiz_ids)) | Q(quiz__isnull=True)
+    return {o.quiz_id: o for o in QuizOverride.objects.filter(person_id=person_id).filter(wanted)}
+
+
+def _rules(quiz: Quiz, overrides: dict[int | None, QuizOverride]) -> QuizRules:
+    own, general = overrides.get(quiz.pk), overrides.get(None)
 
     def overridden(field: str) -> Any:
         for override in (own, general):
@@ -71,6 +72,11 @@ def quiz_rules(*, quiz: Quiz, person_id: int) -> QuizRules:
         max_attempts=quiz.max_attempts + (overridden("extra_attempts") or 0),
         cooldown=timedelta(minutes=quiz.cooldown_minutes),
     )
+
+
+def quiz_rules(*, quiz: Quiz, person_id: int) -> QuizRules:
+    """The quiz's rules for the person, in one query (their overrides)."""
+    return _rules(quiz, _overrides_of(person_id, [quiz.pk]))
 
 
 def attempt_ended_at(attempt: Attempt) -> datetime:
@@ -148,43 +154,49 @@ def enrolment_evidence(*, enrolment: Enrolment) -> list[int] | None:
     return sorted(a for q in quizzes for a in passed[q].attempts)
 
 
-def quiz_state_for_person(*, quiz: Quiz, person: Person, now: datetime | None = None) -> dict[str, Any]:
-    """What the learner's quiz page and API show before a start: the person's window, time
-    limit, attempts used and left in the current cycle, when the next may start, and the
-    result so far."""
+def quiz_states_for_person(
+    *, quizzes: Sequence[Quiz], person: Person, now: datetime | None = None
+) -> dict[int, dict[str, Any]]:
+    """What the learner's pages and API show of each quiz (of one course) before a start: the
+    person's window, time limit, attempts used and left in the current cycle, when the next may
+    start, and the result so far. Four queries or so, however many quizzes."""
     now = now or timezone.now()
-    rules = quiz_rules(quiz=quiz, person_id=person.pk)
-    latest = enrolment_latest(person_id=person.pk, course_id=quiz.module.course_id)
+    if not quizzes:
+        return {}
+    overrides = _overrides_of(person.pk, [q.pk for q in quizzes])
+    latest = enrolment_latest(person_id=person.pk, course_id=quizzes[0].module.course_id)
     current = latest if latest is not None and enrolment_is_current(enrolment=latest, now=now) else None
-    in_cycle = (
-        list(
-            Attempt.objects.filter(enrolment=current, quiz=quiz).only(
-                "id", "submitted_at", "deadline", "status"
-            )
-        )
-        if current is not None
-        else []
-    )
-    result = quiz_result(enrolment_id=current.pk, quiz_id=quiz.pk) if current is not None else None
-    next_at = None
-    ended = [attempt_ended_at(a) for a in in_cycle if a.status != Attempt.Status.IN_PROGRESS]
-    if ended and rules.cooldown:
-        next_at = max(ended) + rules.cooldown
-        next_at = next_at if next_at > now else None
-    if next_at is None and rules.opens_at is not None and now < rules.opens_at:
-        next_at = rules.opens_at
-    return {
-        "opens_at": rules.opens_at,
-        "closes_at": rules.closes_at,
-        "window": rules.window_state(now),
-        "time_limit_seconds": rules.time_limit_seconds,
-        "attempts_allowed": rules.max_attempts,
-        "attempts_used": len(in_cycle),
-        "attempts_left": max(0, rules.max_attempts - len(in_cycle)),
-        "next_attempt_at": next_at,
-        "grading_method": quiz.grading_method,
-        "result": result,
-    }
+    in_cycle: dict[int, list[Attempt]] = {}
+    results: dict[tuple[int, int], PersonQuizResult] = {}
+    if current is not None:
+        attempts = Attempt.objects.filter(enrolment=current, quiz__in=quizzes)
+        for a in attempts.only("id", "quiz_id", "submitted_at", "deadline", "status"):
+            in_cycle.setdefault(a.quiz_id, []).append(a)
+        results = _results(attempts)
+    states = {}
+    for quiz in quizzes:
+        rules = _rules(quiz, overrides)
+        taken = in_cycle.get(quiz.pk, [])
+        ended = [attempt_ended_at(a) for a in taken if a.status != Attempt.Status.IN_PROGRESS]
+        next_at = max(ended) + rules.cooldown if ended and rules.cooldown else None
+        if next_at is not None and next_at <= now:
+            next_at = None
+        if next_at is None and rules.opens_at is not None and now < rules.opens_at:
+            next_at = rules.opens_at
+        found = results.get((current.pk, quiz.pk)) if current is not None else None
+        states[quiz.pk] = {
+            "opens_at": rules.opens_at,
+            "closes_at": rules.closes_at,
+            "window": rules.window_state(now),
+            "time_limit_seconds": rules.time_limit_seconds,
+            "attempts_allowed": rules.max_attempts,
+            "attempts_used": len(taken),
+            "attempts_left": max(0, rules.max_attempts - len(taken)),
+            "next_attempt_at": next_at,
+            "grading_method": quiz.grading_method,
+            "result": found.result if found is not None else None,
+        }
+    return states
 
 
 def attempt_get_for_person(*, attempt_id: int, person: Person | None) -> Attempt | None:

@@ -40,7 +40,7 @@ def test_a_database_from_before_cycles_keeps_every_attempt_and_certificate_and_f
             number=Attempt.objects.filter(person_id=person.pk, quiz=quiz).count() + 1, status=status,
             layout=[], started_at=at, deadline=at + timedelta(minutes=10),
             graded_at=at + timedelta(minutes=1) if status == "graded" else None, passed=passed,
-            submitted_at=at + timedelta(minutes=1),
+            percent={True: 100, False: 0, None: None}[passed], submitted_at=at + timedelta(minutes=1),
         )  # fmt: skip
 
     def certificate(person, days_ago: int, valid_days: int = 730, **fields):  # type: ignore[no-untyped-def]
@@ -99,3 +99,28 @@ def test_a_database_from_before_cycles_keeps_every_attempt_and_certificate_and_f
     assert not CurrentCertificate.objects.filter(rendered_at=None).exclude(holder=lost).exists()
     assert CurrentCertificate.objects.get(holder=lost).rendered_at is not None
     assert CurrentCertificate.objects.count() == rows_before[1] + 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_quiz_keeps_what_its_old_review_setting_showed():
+    course = factories.course(quizzes=3)
+    latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
+    old = migrate([("quizzes", "0008_quiz_paging")])
+    Quiz = old.get_model("quizzes", "Quiz")
+    quizzes = list(Quiz.objects.filter(module__course_id=course.pk).order_by("pk"))
+    for quiz, review in zip(quizzes, ("none", "correctness", "full"), strict=True):
+        Quiz.objects.filter(pk=quiz.pk).update(review=review)
+
+    new = migrate(latest)
+    Quiz = new.get_model("quizzes", "Quiz")
+    parts = ("review_score", "review_correctness", "review_feedback", "review_answers")
+    policies = [
+        tuple(row)
+        for row in Quiz.objects.filter(module__course_id=course.pk).order_by("pk").values_list(*parts)
+    ]
+    now, never = "immediately", "never"
+    assert policies == [
+        (now, never, never, never),  # none: the score only
+        (now, now, never, never),  # correctness: the score and which were right
+        (now, now, now, now),  # full: everything (keys still once they cannot help)
+    ]

@@ -5,6 +5,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
@@ -311,3 +312,31 @@ def test_right_answers_after_a_pass_wait_for_the_pass(course, learner):
     shown = client.get(f"/api/v1/attempts/{failed.pk}/").json()
     assert shown["review"]["answers"] is True and shown["review"]["feedback"] is True
     assert all("correct_choices" in row and "explanation" in row for row in shown["feedback"])
+
+
+# --- The pages ------------------------------------------------------------------------------
+
+
+def test_the_course_page_shows_the_window_the_attempts_and_the_next_start(course, learner):
+    quiz = first_quiz(course)
+    settle(quiz, cooldown_minutes=60)
+    services.override_save(person=learner, quiz=quiz, data={"extra_attempts": 2})
+    take(quiz, learner, TF)
+    client = Client()
+    client.force_login(learner.user)
+    page = client.get(f"/courses/{course.pk}/").content.decode()
+    assert "1 dari 5 kesempatan terpakai" in page  # 3 of the quiz, 2 of the override
+    assert "quiz-window" in page  # the next attempt's time
+    settle(quiz, cooldown_minutes=0, closes_at=timezone.now() - timedelta(minutes=1))
+    closed = client.get(f"/courses/{course.pk}/").content.decode()
+    assert 'badge bad quiz-window">ditutup<' in closed
+
+
+def test_the_result_page_holds_back_a_score_the_policy_holds_back(course, learner):
+    quiz = first_quiz(course)
+    settle(quiz, **dict.fromkeys(REVIEW_PARTS, Quiz.ReviewWhen.NEVER))
+    attempt = take(quiz, learner, ALL)
+    client = Client()
+    client.force_login(learner.user)
+    page = client.get(f"/attempts/{attempt.pk}/").content.decode()
+    assert 'id="score-later"' in page and 'id="verdict"' not in page and "100%" not in page
