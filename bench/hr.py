@@ -1,9 +1,13 @@
 """HR at the size of the force: 500,000 personnel in 2,653 units and about 2,000,000 enrolment rows
 (enrolments, attempts, certificates) written straight into PostgreSQL with COPY, then:
 
-- compliance for the whole force and for one Polda (p50/p95 over 30 requests, server time through
-  Django's full request stack), beside the naive per-request GROUP BY over the same data;
-- a person's transcript and one Polsek's list of personnel (the compliance drill-down);
+- compliance for the whole force and for one Polda, a person's transcript and one Polsek's list
+  of personnel (the compliance drill-down): server time through Django's whole request stack in
+  this process, signed in with a JWT as HR systems are (BENCH_HR_RUNS requests each, 200 by
+  default), each request in turn with the floor, a bare DRF view through the same stack, so both
+  see the same machine load: median, p95, this process's CPU time, queries, the ratio of p95s;
+  a bare view with the JWT and the role check is timed the same way (the authentication's share);
+- the naive per-request GROUP BY over the same data for the two compliance questions;
 - a bulk personnel sync of 100,000 rows: new, the same again, and with transfers.
 
 Run with `make bench-hr` (DATABASE_URL must be PostgreSQL; the generator empties the registry,
@@ -14,16 +18,18 @@ API only (no naive baseline, no sync)."""
 import io
 import os
 import random
+import secrets
 import statistics
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")  # the service, and the bare views
 
 import django  # noqa: E402
 
@@ -39,6 +45,7 @@ from courses.models import Course  # noqa: E402
 from people.models import Person, Unit  # noqa: E402
 from people.services import user_create  # noqa: E402
 from people.sync import personnel_sync  # noqa: E402
+from people.tokens import tokens_for  # noqa: E402
 from quizzes.models import Quiz  # noqa: E402
 from reports import selectors, services  # noqa: E402
 from reports.models import ComplianceRollup  # noqa: E402
@@ -47,6 +54,7 @@ from tests import factories  # noqa: E402
 PEOPLE = int(os.environ.get("BENCH_HR_PEOPLE", "500000"))
 SYNC_ROWS = 100_000
 RUNS = 30
+API_RUNS = int(os.environ.get("BENCH_HR_RUNS", "200"))  # per API endpoint, in turns with the floor
 QUICK = os.environ.get("BENCH_HR_QUICK") == "1"  # the API timings only: no naive baseline, no sync
 FUNCTIONS = ["lantas"] * 15 + ["spkt"] * 15 + ["samapta"] * 30 + ["reskrim"] * 15 + ["intelkam"] * 10
 FUNCTIONS += ["binmas"] * 10 + ["other"] * 5
@@ -223,8 +231,80 @@ def timed(fn: Callable[[], object], runs: int = RUNS) -> tuple[float, float]:
         start = time.perf_counter()
         fn()
         times.append((time.perf_counter() - start) * 1000)
-    times.sort()
+    return stats(times)
+
+
+def stats(times: list[float]) -> tuple[float, float]:
+    """Median and p95 of milliseconds."""
+    times = sorted(times)
     return statistics.median(times), times[max(0, round(0.95 * len(times)) - 1)]
+
+
+@dataclass
+class Timing:
+    """One endpoint timed in turns with the two floors, so all three see the same load."""
+
+    name: str
+    wall: tuple[float, float]  # median, p95 of the wall time, ms
+    cpu: float  # median CPU time of this process (Django, DRF, the driver), ms
+    floor: tuple[float, float]  # the bare view's median, p95 in the same turns
+    hr_floor: float  # the bare view with the JWT and the role check: median in the same turns
+    queries: int
+    load: float
+
+    def row(self) -> str:
+        (median, p95), (floor_median, floor_p95) = self.wall, self.floor
+        return (
+            f"{self.name:<42} {median:7.2f} {p95:7.2f} {self.cpu:6.2f} {self.queries:4d}"
+            f" {floor_median:6.2f} {floor_p95:6.2f} {p95 / floor_p95:5.1f}x {self.hr_floor:7.2f}"
+            f" {median - self.hr_floor:6.2f} {self.load:5.1f}"
+        )
+
+
+def count_queries(fn: Callable[[], object]) -> int:
+    count = 0
+
+    def counted(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        nonlocal count
+        count += 1
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(counted):
+        fn()
+    return count
+
+
+def timed_with_floor(
+    name: str,
+    fn: Callable[[], object],
+    floor: Callable[[], object],
+    hr_floor: Callable[[], object],
+    runs: int,
+) -> Timing:
+    """`fn` and the floors in turns: wall time, this process's CPU time, and the queries."""
+    fn(), floor(), hr_floor()  # warm
+    walls: list[float] = []
+    cpus: list[float] = []
+    floors: list[float] = []
+    hr_floors: list[float] = []
+    for _ in range(runs):
+        start, cpu = time.perf_counter(), time.process_time()
+        fn()
+        walls.append((time.perf_counter() - start) * 1000)
+        cpus.append((time.process_time() - cpu) * 1000)
+        for call, times in ((floor, floors), (hr_floor, hr_floors)):
+            start = time.perf_counter()
+            call()
+            times.append((time.perf_counter() - start) * 1000)
+    return Timing(
+        name,
+        stats(walls),
+        statistics.median(cpus),
+        stats(floors),
+        statistics.median(hr_floors),
+        count_queries(fn),
+        os.getloadavg()[0],
+    )
 
 
 def get(client: APIClient, url: str) -> Callable[[], object]:
@@ -262,50 +342,50 @@ def main() -> None:
     course = Course.objects.get(slug="bench-humanis")
     polda = Unit.objects.get(code="P07")
     polsek = Unit.objects.get(code="P07-R03-S1")
-    hr = user_create(username=f"bench-hr-{time.time_ns()}", password=f"bench-{time.time_ns()}", roles=["hr"])
+    hr = user_create(username=f"bench-hr-{time.time_ns()}", password=secrets.token_urlsafe(16), roles=["hr"])
     client = APIClient(HTTP_HOST="localhost")
-    client.force_authenticate(user=hr)
+    # Signed in as HR systems are: a bearer JWT, through the service's own authentication.
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens_for(hr)['access']}")
     settings.DEBUG = False  # as in production: no query log, no debug pages
     print(f"{Person.objects.count():,} people, {Unit.objects.count():,} units, course {course.title!r}")
+    print(f"load average at the start {os.getloadavg()[0]:.1f} (2 cores)")
 
-    rows: list[tuple[str, float, float]] = []
-    force = timed(get(client, f"/api/v1/hr/compliance/?course={course.pk}"))
-    in_polda = timed(get(client, f"/api/v1/hr/compliance/?course={course.pk}&unit={polda.pk}"))
-    courses = Course.objects.filter(pk=course.pk)
-    naive_runs = 0 if QUICK else 5
-    naive_force = timed(lambda: selectors.compliance_by_scan(courses=courses), runs=naive_runs)
-    naive_polda = timed(lambda: selectors.compliance_by_scan(courses=courses, unit=polda), runs=naive_runs)
-    rows += [
-        ("compliance, whole force (API, roll-up)", *force),
-        ("compliance, whole force (naive GROUP BY)", *naive_force),
-        ("compliance, one Polda (API, roll-up)", *in_polda),
-        ("compliance, one Polda (naive GROUP BY)", *naive_polda),
-    ]
     nrp = Person.objects.filter(unit=polsek, certificates__isnull=False).values_list("nrp", flat=True).first()
-    rows.append(("transcript (API)", *timed(get(client, f"/api/v1/hr/personnel/{nrp}/transcript/"))))
-    rows.append(
-        (
-            "one Polsek's personnel, first page of 100 (API)",
-            *timed(get(client, f"/api/v1/hr/compliance/people/?course={course.pk}&unit={polsek.code}")),
-        )
-    )
-    rows.append(
-        (
-            "one Polsek's personnel, all as CSV (API)",
-            *timed(
-                get(client, f"/api/v1/hr/compliance/people/?course={course.pk}&unit={polsek.code}&format=csv")
-            ),
-        )
-    )
+    people = f"/api/v1/hr/compliance/people/?course={course.pk}&unit={polsek.code}"
+    endpoints = [
+        ("bare HR view (JWT + role check)", "/bench/bare-hr/"),
+        ("compliance, whole force (roll-up)", f"/api/v1/hr/compliance/?course={course.pk}"),
+        ("compliance, one Polda (roll-up)", f"/api/v1/hr/compliance/?course={course.pk}&unit={polda.pk}"),
+        ("transcript", f"/api/v1/hr/personnel/{nrp}/transcript/"),
+        ("one Polsek's personnel, first page of 100", people),
+        ("one Polsek's personnel, all as CSV", f"{people}&format=csv"),
+    ]
+    floor, hr_floor = get(client, "/bench/bare/"), get(client, "/bench/bare-hr/")
+    timings = [timed_with_floor(name, get(client, url), floor, hr_floor, API_RUNS) for name, url in endpoints]
     print()
-    print(f"{'server time, ms':<52} {'median':>8} {'p95':>8}")
-    for name, median, p95 in rows:
-        print(f"{name:<52} {median:8.2f} {p95:8.2f}")
-    print(f"ratio naive/roll-up p95: whole force {naive_force[1] / force[1]:.0f}x, "
-          f"one Polda {naive_polda[1] / in_polda[1]:.0f}x")  # fmt: skip
+    print(f"server time in this process (Django's whole request stack), {API_RUNS} requests each, in")
+    print("turns with the floors: a bare DRF view (no authentication, no query) through the same stack,")
+    print("and the same with the JWT and the role check (2 queries: the user, their groups)")
+    print(f"{'ms':<42} {'median':>7} {'p95':>7} {'cpu':>6} {'SQL':>4} {'floor':>6} {'fl p95':>6} "
+          f"{'ratio':>6} {'HR fl.':>7} {'own':>6} {'load':>5}")  # fmt: skip
+    for timing in timings:
+        print(timing.row())
+    print("cpu: this process's CPU time per request (median); SQL: queries per request; ratio: p95")
+    print("over the bare floor's p95; HR fl.: the JWT + role floor's median; own: median minus it")
 
-    if not QUICK:
-        sync_bench(polsek)
+    if QUICK:
+        return
+    courses = Course.objects.filter(pk=course.pk)
+    naive_force = timed(lambda: selectors.compliance_by_scan(courses=courses), runs=5)
+    naive_polda = timed(lambda: selectors.compliance_by_scan(courses=courses, unit=polda), runs=5)
+    force, in_polda = timings[1].wall, timings[2].wall
+    print()
+    print(f"{'naive per-request GROUP BY, ms (5 runs)':<46} {'median':>7} {'p95':>7}")
+    print(f"{'compliance, whole force':<46} {naive_force[0]:7.0f} {naive_force[1]:7.0f}")
+    print(f"{'compliance, one Polda':<46} {naive_polda[0]:7.0f} {naive_polda[1]:7.0f}")
+    print(f"ratio naive/roll-up p95: whole force {naive_force[1] / force[1]:.0f}x, "
+          f"one Polda {naive_polda[1] / in_polda[1]:.0f}x (load {os.getloadavg()[0]:.1f})")  # fmt: skip
+    sync_bench(polsek)
 
 
 def sync_bench(polsek: Unit) -> None:

@@ -1,4 +1,5 @@
 import secrets
+from datetime import datetime
 
 from django.db import models
 from django.utils import timezone
@@ -134,9 +135,14 @@ class Certificate(models.Model):
     @property
     def current_status(self) -> str:
         """The status as of now: a valid certificate past its expiry date reads as expired."""
-        if self.status == self.Status.VALID and self.expires_at and self.expires_at <= timezone.now():
-            return self.Status.EXPIRED
-        return self.status
+        return self.status_as_of(self.status, self.expires_at, timezone.now())
+
+    @classmethod
+    def status_as_of(cls, status: str, expires_at: datetime | None, now: datetime) -> str:
+        """`current_status` of a row read as values (status and expiry)."""
+        if status == cls.Status.VALID and expires_at and expires_at <= now:
+            return cls.Status.EXPIRED
+        return status
 
 
 class ExpiryReminder(models.Model):

@@ -1,5 +1,5 @@
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import Case, Q, QuerySet, Subquery, Value, When
 
 from people.models import Person, Role, Unit
 
@@ -30,6 +30,20 @@ def person_get_by_nrp(*, nrp: str) -> Person | None:
 
 def units_subtree(*, unit: Unit) -> QuerySet[Unit]:
     return Unit.objects.filter(path__startswith=unit.path)
+
+
+def unit_subtree_ids(*, key: str) -> list[int]:
+    """The ids of a unit's subtree (the unit included), the unit named by id or by code (an id
+    first), in one query; empty when no unit has that id or code."""
+    if key.isdigit():
+        match = Q(pk=int(key)) | Q(code=key)
+        first = Case(When(pk=int(key), then=Value(0)), default=Value(1))
+        top = Unit.objects.filter(match).order_by(first)
+    else:
+        top = Unit.objects.filter(code=key)
+    return list(
+        Unit.objects.filter(path__startswith=Subquery(top.values("path")[:1])).values_list("pk", flat=True)
+    )
 
 
 def units_all() -> QuerySet[Unit]:

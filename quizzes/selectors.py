@@ -1,14 +1,14 @@
 """Reads of quizzes and attempts."""
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from courses.models import Course, Enrolment
@@ -97,34 +97,45 @@ class PersonQuizResult:
     result: grading.QuizResult
 
 
+# With "enrolment_id", what a row needs for `results_of_rows` beyond the attempt's own columns.
+RESULT_FIELDS = {
+    "cycle": F("enrolment__cycle"),
+    "grading_method": F("quiz__grading_method"),
+    "pass_mark": F("quiz__pass_mark"),
+}
+
+
 def _results(attempts: QuerySet[Attempt]) -> dict[tuple[int, int], PersonQuizResult]:
     """The result under each quiz's grading method of the graded attempts given, per
     (enrolment, quiz), in one query. Attempts awaiting review are left out until released."""
+    graded = attempts.filter(status=Attempt.Status.GRADED).values(
+        "id", "number", "percent", "quiz_id", "status", "enrolment_id",
+        quiz_title=F("quiz__title"), course_id=F("enrolment__course_id"), **RESULT_FIELDS,
+    )  # fmt: skip
+    return results_of_rows(graded)
+
+
+def results_of_rows(attempts: Iterable[Mapping[str, Any]]) -> dict[tuple[int, int], PersonQuizResult]:
+    """`_results` over attempt rows already read (dicts with `id`, `number`, `percent`,
+    `status`, `quiz_id`, `quiz_title`, `course_id` and the RESULT_FIELDS): no query."""
     rows: dict[tuple[int, int], list[grading.GradedAttempt]] = {}
-    about: dict[tuple[int, int], tuple[Any, ...]] = {}
-    graded = attempts.filter(status=Attempt.Status.GRADED).values_list(
-        "pk",
-        "number",
-        "percent",
-        "quiz_id",
-        "enrolment_id",
-        "quiz__grading_method",
-        "quiz__pass_mark",
-        "quiz__title",
-        "enrolment__course_id",
-        "enrolment__cycle",
-    )
-    for pk, number, percent, quiz_id, enrolment_id, *rest in graded:
-        rows.setdefault((enrolment_id, quiz_id), []).append(
-            grading.GradedAttempt(id=pk, number=number, percent=percent or Decimal(0))
+    about: dict[tuple[int, int], Mapping[str, Any]] = {}
+    for a in attempts:
+        if a["status"] != Attempt.Status.GRADED or a["enrolment_id"] is None:
+            continue
+        key = (a["enrolment_id"], a["quiz_id"])
+        rows.setdefault(key, []).append(
+            grading.GradedAttempt(id=a["id"], number=a["number"], percent=a["percent"] or Decimal(0))
         )
-        about[(enrolment_id, quiz_id)] = tuple(rest)
+        about[key] = a
     results = {}
     for key, graded_attempts in rows.items():
-        method, pass_mark, title, course_id, cycle = about[key]
-        result = grading.quiz_result(graded_attempts, method=method, pass_mark=pass_mark)
+        a = about[key]
+        result = grading.quiz_result(graded_attempts, method=a["grading_method"], pass_mark=a["pass_mark"])
         if result is not None:
-            results[key] = PersonQuizResult(key[0], cycle, course_id, key[1], title, result)
+            results[key] = PersonQuizResult(
+                key[0], a["cycle"], a["course_id"], key[1], a["quiz_title"], result
+            )
     return results
 
 
@@ -136,9 +147,12 @@ def quiz_result(*, enrolment_id: int, quiz_id: int) -> grading.QuizResult | None
     return row.result if row is not None else None
 
 
-def quiz_results_of_person(*, person: Person) -> list[PersonQuizResult]:
-    """Every result of the person, per course, cycle and quiz (HR's transcript)."""
-    found = _results(Attempt.objects.filter(person=person))
+def quiz_results_of_person(*, person_id: int) -> list[PersonQuizResult]:
+    """Every result of the person, per course, cycle and quiz, in one query."""
+    return sorted_results(_results(Attempt.objects.filter(person_id=person_id)))
+
+
+def sorted_results(found: Mapping[tuple[int, int], PersonQuizResult]) -> list[PersonQuizResult]:
     return sorted(found.values(), key=lambda r: (r.course_id, r.cycle, r.quiz_id))
 
 

@@ -2,13 +2,17 @@
 compliance and transcripts. Nothing here writes."""
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.db.models import (
+    BooleanField,
+    Case,
     Count,
     Exists,
+    F,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -16,6 +20,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -25,6 +30,7 @@ from certificates.selectors import certificates_with_relations
 from courses.models import Course, Enrolment, Module
 from people.models import Person, Unit
 from quizzes.models import Attempt, Quiz, QuizVersion
+from quizzes.selectors import RESULT_FIELDS, PersonQuizResult, results_of_rows, sorted_results
 from reports.models import (
     Assignment,
     ComplianceRollup,
@@ -393,20 +399,20 @@ COMPLIANCE_STATES = ("certified", "not_certified", "in_progress", "overdue", "ex
 def compliance_people(
     *,
     course_id: int,
-    unit: Unit | None = None,
+    unit_ids: list[int] | None = None,
     state: str | None = None,
     expiring_days: int = 30,
     function: str | None = None,
 ) -> QuerySet[ComplianceStatus]:
-    """The people behind a compliance row: assigned personnel of a course in a unit's subtree,
-    with their state read against today (overdue and expiring never go stale)."""
+    """The people behind a compliance row: assigned personnel of a course in a unit's subtree
+    (`unit_ids`, people.selectors.unit_subtree_ids; None: the force), with their state read
+    against today (overdue and expiring never go stale)."""
     now, today = timezone.now(), timezone.localdate()
-    qs = ComplianceStatus.objects.filter(course_id=course_id).select_related("person", "unit")
-    if unit is not None:
-        # The subtree's ids first (units are few): the status rows are then read by their index.
-        qs = qs.filter(
-            unit_id__in=list(Unit.objects.filter(path__startswith=unit.path).values_list("pk", flat=True))
-        )
+    qs = ComplianceStatus.objects.filter(course_id=course_id)
+    if unit_ids is not None:
+        # The subtree's ids as constants (units are few): the planner reads the status rows of a
+        # small subtree by their (unit, course, person) index, knowing how many there are.
+        qs = qs.filter(unit_id__in=unit_ids)
     if function:
         qs = qs.filter(person__function=function)
     if state == "certified":
@@ -424,6 +430,85 @@ def compliance_people(
             certified=True, certified_until__gt=now, certified_until__lte=now + timedelta(days=expiring_days)
         )
     return qs
+
+
+def compliance_people_rows(**filters: Any) -> QuerySet[ComplianceStatus, Any]:
+    """compliance_people as plain rows of the columns the list shows (a dict each, with the
+    person's and the unit's fields beside the status, and `overdue` as of today), in one query."""
+    overdue = Case(
+        When(certified=False, due_on__lt=timezone.localdate(), then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+    return compliance_people(**filters).values(
+        "person_id", "course_id", "unit_id", "due_on", "certified", "certified_until", "started",
+        nrp=F("person__nrp"), name=F("person__name"), rank=F("person__rank"),
+        function=F("person__function"), unit_code=F("unit__code"), unit_name=F("unit__name"),
+        overdue=overdue,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """A person's record as rows: the person (with their unit's name), their attempts oldest
+    first (with the quiz's title and the course's id and title), their certificates newest first
+    (with the course's titles)."""
+
+    person: Mapping[str, Any]
+    attempts: Sequence[Mapping[str, Any]]
+    certificates: Sequence[Mapping[str, Any]]
+
+    @property
+    def results(self) -> list[PersonQuizResult]:
+        """The results under each quiz's grading method (what certificates count), from the
+        attempts already read."""
+        return sorted_results(results_of_rows(self.attempts))
+
+    @property
+    def courses(self) -> list[dict[str, Any]]:
+        """The courses of the attempts, in the order first attempted."""
+        seen: dict[int, dict[str, Any]] = {}
+        for a in self.attempts:
+            seen.setdefault(a["course_id"], {"id": a["course_id"], "title": a["course_title"]})
+        return list(seen.values())
+
+
+def transcript(*, nrp: str) -> Transcript | None:
+    """One person's transcript in two indexed queries of the columns it shows (no model rows: an
+    attempt's layout and a course's texts are never read): the person joined to their
+    certificates (one row with no certificate columns when they hold none), then the attempts."""
+    rows = list(
+        Person.objects.filter(nrp=nrp)
+        .order_by("-certificates__issued_at", "-certificates__pk")
+        .values(
+            "pk", "nrp", "name", "rank", "function", unit_name=F("unit__name"),
+            certificate_id=F("certificates__pk"), code=F("certificates__code"),
+            course_id=F("certificates__course_id"), issued_at=F("certificates__issued_at"),
+            expires_at=F("certificates__expires_at"), status=F("certificates__status"),
+            course_title=F("certificates__course__title"),
+            course_title_en=F("certificates__course__title_en"),
+        )
+    )  # fmt: skip
+    if not rows:
+        return None
+    person_fields = ("pk", "nrp", "name", "rank", "function", "unit_name")
+    first: Mapping[str, Any] = rows[0]
+    person = {k: first[k] for k in person_fields}
+    certificates = [
+        {"id": r["certificate_id"], **{k: v for k, v in r.items() if k not in person_fields}}
+        for r in rows
+        if r["certificate_id"] is not None
+    ]
+    attempts = (
+        Attempt.objects.filter(person_id=person["pk"])
+        .order_by("started_at", "pk")
+        .values(
+            "id", "quiz_id", "number", "status", "started_at", "submitted_at", "score", "max_score",
+            "percent", "passed", "enrolment_id", quiz_title=F("quiz__title"), course_id=F("quiz__module__course_id"),
+            course_title=F("quiz__module__course__title"), **RESULT_FIELDS,
+        )
+    )  # fmt: skip
+    return Transcript(person=person, attempts=list(attempts), certificates=certificates)
 
 
 def assignments_all() -> QuerySet[Assignment]:

@@ -136,4 +136,5 @@ def test_error_answers_are_documented(schema):
         assert expected <= documented, (path, method, expected - documented)
     assert "401" not in paths["/api/v1/verify/{code}/"]["get"]["responses"]
     error = schema["components"]["schemas"]["Error"]
-    assert set(error["properties"]) == {"detail", "code"}
+    assert set(error["properties"]) == {"detail", "code", "next_attempt_at", "opens_at", "closes_at"}
+    assert error["required"] == ["detail"]

@@ -2,17 +2,23 @@
 
 import csv
 import io
+import json
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from rest_framework import serializers
 
+from certificates.api import CertificateOutputSerializer, PersonSummarySerializer
 from certificates.models import Certificate
+from certificates.selectors import certificates_of_person
 from people.models import Unit
 from people.services import unit_get_or_create
 from quizzes import services as quiz_services
-from quizzes.models import Quiz
+from quizzes.models import Attempt, Quiz
+from quizzes.selectors import attempts_of_person, quiz_results_of_person
 from reports import services as report_services
+from reports.api import TranscriptResultSerializer
 from tests import factories
 from tests.conftest import client_for
 
@@ -167,6 +173,68 @@ def test_transcript(org, hr):
     assert body["person"]["nrp"] == org["started"].nrp
     assert len(body["attempts"]) == 1 and body["attempts"][0]["status"] == "in_progress"
     assert client_for(hr).get("/api/v1/hr/personnel/00000000/transcript/").status_code == 404
+
+
+class ModelAttemptSerializer(serializers.ModelSerializer):
+    """The transcript's attempt as the model serializer said it before rows were built directly."""
+
+    course = serializers.IntegerField(source="quiz.module.course_id")
+    quiz_title = serializers.CharField(source="quiz.title")
+
+    class Meta:
+        model = Attempt
+        fields = [
+            "id", "course", "quiz", "quiz_title", "number", "status", "started_at", "submitted_at",
+            "score", "max_score", "percent", "passed",
+        ]  # fmt: skip
+
+
+def test_transcript_rows_built_directly_equal_the_model_serializers(org, hr, course):
+    """The transcript reads values and builds its JSON by hand (for speed); it says exactly what
+    the model serializers say of the same person: attempts graded and open, certificates valid,
+    expired (past its date) and revoked."""
+    person = org["certified"]
+    quiz = Quiz.objects.filter(module__course=course).order_by("pk")[0]
+    attempt = quiz_services.attempt_start(quiz=quiz, person=person)
+    quiz_services.attempt_submit(attempt=attempt)
+    factories.deliver_events()
+    quiz_services.attempt_start(quiz=quiz, person=person)  # another, still open
+    other = factories.course(slug="lain")
+    factories.certificate(
+        holder=person, course=other, issued_at=timezone.now() - timedelta(days=9),
+        expires_at=timezone.now() - timedelta(days=1),
+    )  # fmt: skip
+    revoked = factories.certificate(
+        holder=person, course=factories.course(slug="dicabut"), issued_at=timezone.now()
+    )
+    Certificate.objects.filter(pk=revoked.pk).update(status=Certificate.Status.REVOKED)
+
+    attempts = list(attempts_of_person(person=person).order_by("started_at", "pk"))
+    expected = {
+        "person": PersonSummarySerializer(person).data,
+        "courses": list(
+            {
+                a.quiz.module.course_id: {"id": c.pk, "title": c.title}
+                for a in attempts
+                if (c := a.quiz.module.course)
+            }.values()
+        ),
+        "attempts": ModelAttemptSerializer(attempts, many=True).data,
+        "results": TranscriptResultSerializer(quiz_results_of_person(person_id=person.pk), many=True).data,
+        "certificates": CertificateOutputSerializer(
+            certificates_of_person(person=person).order_by("-issued_at", "-pk"), many=True
+        ).data,
+    }
+    body = client_for(hr).get(f"/api/v1/hr/personnel/{person.nrp}/transcript/").json()
+    assert len(body["attempts"]) == 2 and len(body["certificates"]) == 3 and len(body["results"]) == 1
+    assert {c["status"] for c in body["certificates"]} == {"valid", "expired", "revoked"}
+    assert body == json.loads(json.dumps(expected))
+
+
+def test_transcript_takes_two_queries_of_its_own(org, hr, django_assert_max_num_queries):
+    client = client_for(hr)
+    with django_assert_max_num_queries(1 + 2):  # the role check; the person with certificates, attempts
+        assert client.get(f"/api/v1/hr/personnel/{org['started'].nrp}/transcript/").status_code == 200
 
 
 def test_staff_revoke_shows_on_public_verification(org, staff, api):
