@@ -504,8 +504,9 @@ def transcript(*, nrp: str) -> Transcript | None:
         .order_by("started_at", "pk")
         .values(
             "id", "quiz_id", "number", "status", "started_at", "submitted_at", "score", "max_score",
-            "percent", "passed", "enrolment_id", quiz_title=F("quiz__title"), course_id=F("quiz__module__course_id"),
-            course_title=F("quiz__module__course__title"), **RESULT_FIELDS,
+            "percent", "passed", "enrolment_id", quiz_title=F("quiz__title"),
+            course_id=F("quiz__module__course_id"), course_title=F("quiz__module__course__title"),
+            **RESULT_FIELDS,
         )
     )  # fmt: skip
     return Transcript(person=person, attempts=list(attempts), certificates=certificates)
