@@ -124,6 +124,5 @@ def test_error_answers_are_documented(schema):
         assert expected <= documented, (path, method, expected - documented)
     assert "401" not in paths["/api/v1/verify/{code}/"]["get"]["responses"]
     error = schema["components"]["schemas"]["Error"]
-    # Beside `detail` and `code`, an attempt start's 409s say when to try again.
     assert set(error["properties"]) == {"detail", "code", "next_attempt_at", "opens_at", "closes_at"}
     assert error["required"] == ["detail"]
