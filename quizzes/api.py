@@ -918,7 +918,7 @@ class SlotViewSet(ServiceWriteViewSet):
 
 class OverrideFilter(django_filters.FilterSet):
     person = django_filters.CharFilter(field_name="person__nrp", help_text="The person's NRP.")
-    quiz = django_filters.NumberFilter(field_name="quiz")
+    quiz = django_filters.ModelChoiceFilter(queryset=Quiz.objects.all())
 
 
 class OverrideViewSet(Audited, ServiceWriteViewSet):

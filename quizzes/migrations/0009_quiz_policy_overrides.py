@@ -33,7 +33,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('courses', '0003_validity_months_and_window'),
-        ('people', '0004_registry'),
+        ('people', '0001_initial'),  # Person; not later, so rolling people back leaves quizzes be
         ('quizzes', '0008_quiz_paging'),
     ]
 
