@@ -599,12 +599,16 @@ class AssignmentOutputSerializer(serializers.ModelSerializer):
         return [u.code for u in assignment.units.all()]
 
 
-class HrAssignmentsApi(APIView):
-    permission_classes = [IsHR]
+class HrAssignmentsApi(ListAPIView):
+    """The assignments, paginated as API.md's lists are (`count`, `next`, `previous`,
+    `results`); POST adds one."""
 
-    @extend_schema(responses=AssignmentOutputSerializer(many=True))
-    def get(self, request: Request) -> Response:
-        return Response(AssignmentOutputSerializer(selectors.assignments_all(), many=True).data)
+    permission_classes = [IsHR]
+    serializer_class = AssignmentOutputSerializer
+    filter_backends: list = []
+
+    def get_queryset(self) -> Any:
+        return selectors.assignments_all()
 
     @extend_schema(request=AssignmentInputSerializer, responses={201: AssignmentOutputSerializer})
     def post(self, request: Request) -> Response:

@@ -58,12 +58,16 @@ def _subscription(subscription_id: int) -> Subscription:
     return subscription
 
 
-class WebhooksApi(APIView):
-    permission_classes = [IsHR]
+class WebhooksApi(ListAPIView):
+    """The subscriptions, paginated as API.md's lists are (`count`, `next`, `previous`,
+    `results`); POST adds one and answers its secret, once."""
 
-    @extend_schema(responses=SubscriptionOutputSerializer(many=True))
-    def get(self, request: Request) -> Response:
-        return Response(SubscriptionOutputSerializer(selectors.subscriptions(), many=True).data)
+    permission_classes = [IsHR]
+    serializer_class = SubscriptionOutputSerializer
+    filter_backends: list = []
+
+    def get_queryset(self) -> Any:
+        return selectors.subscriptions()
 
     @extend_schema(request=SubscriptionInputSerializer, responses={201: SubscriptionCreatedSerializer})
     def post(self, request: Request) -> Response:

@@ -55,6 +55,8 @@ def test_an_assignment_to_a_unit_takes_its_subtree_and_replaces_the_course_rule(
     response = client.post("/api/v1/hr/assignments/", body, format="json")
     assert response.status_code == 201, response.content
     assert response.json()["units"] == [org["depok"].code]
+    listed = client.get("/api/v1/hr/assignments/").json()  # paginated as API.md's lists
+    assert listed["count"] == 1 and listed["results"] == [response.json()]
 
     assert force_row(client, course)["assigned"] == 2  # only Depok's lantas and reskrim now
 

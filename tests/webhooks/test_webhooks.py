@@ -80,9 +80,10 @@ def subscribed(receiver, hr):
 
 def test_the_secret_is_returned_once(subscribed, hr):
     assert subscribed["secret"].startswith("whsec_")
-    listed = client_for(hr).get("/api/v1/hr/webhooks/").json()
+    listed = client_for(hr).get("/api/v1/hr/webhooks/").json()  # paginated as API.md's lists
     shown = client_for(hr).get(f"/api/v1/hr/webhooks/{subscribed['id']}/").json()
-    assert "secret" not in listed[0] and "secret" not in shown
+    assert listed["count"] == 1 and listed["results"][0]["id"] == subscribed["id"]
+    assert "secret" not in listed["results"][0] and "secret" not in shown
 
 
 def test_an_issued_and_a_revoked_certificate_reach_the_receiver_signed(subscribed, receiver, learner, course):
