@@ -44,5 +44,12 @@ def error_message(exc: ServiceError) -> str:
         "quiz_not_published": _("This quiz is not open for attempts."),
         "quiz_empty": _("A quiz needs at least one question to be published."),
         "no_person": _("Only personnel with an NRP can take quizzes."),
+        "review_closed": _("This attempt's grade is already released."),
+        "regrade_running": _("A regrade of this version is still running; wait until it is done."),
+        "choices_changed": _(
+            "A question has a different number of choices now: a regrade can fix keys, not change "
+            "what learners were shown."
+        ),
+        "unknown_question": _("A question to drop is not in this version."),
     }
     return messages.get(exc.code, exc.message)

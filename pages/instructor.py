@@ -1,7 +1,6 @@
 """Instructors' pages: courses, modules, lessons (Markdown with a live preview), quizzes and
 their questions with keys, publish, and a quiz's attempts. Writes call the same services as the
-authoring API. Item analysis, the grading queue and regrades have their places on the quiz page
-and come with their own work."""
+authoring API. Item analysis, the grading queue and regrades are in `pages.quiz_tools`."""
 
 from typing import Any
 
@@ -38,7 +37,7 @@ from quizzes.models import Quiz
 from reports import selectors as report_selectors
 
 
-def _errors_onto(form: forms.Form, exc: ValidationError | ServiceError) -> None:
+def errors_onto(form: forms.Form, exc: ValidationError | ServiceError) -> None:
     """A service's refusal shown on the form: field errors on their fields, the rest on top."""
     if isinstance(exc, ServiceError):
         form.add_error(None, error_message(exc))
@@ -58,7 +57,7 @@ def courses_page(request: HttpRequest) -> HttpResponse:
         try:
             course = course_services.course_create(**form.cleaned_data)
         except ValidationError as exc:
-            _errors_onto(form, exc)
+            errors_onto(form, exc)
         else:
             messages.success(request, _("Course created."))
             return redirect("pages:instructor-course", course_id=course.pk)
@@ -100,7 +99,7 @@ def course_page(request: HttpRequest, course_id: int) -> HttpResponse:
                 messages.success(request, _("Quiz added; add its questions, then publish it."))
                 return redirect("pages:instructor-quiz", quiz_id=quiz.pk)
         except ValidationError as exc:
-            _errors_onto(quiz_form if action == "quiz" else module_form, exc)
+            errors_onto(quiz_form if action == "quiz" else module_form, exc)
     context = {"course": course, "module_form": module_form, "quiz_form": quiz_form}
     return render(request, "pages/instructor/course.html", context)
 
@@ -125,7 +124,7 @@ def lesson_edit(
             else:
                 lesson = course_services.lesson_update(lesson=lesson, data=form.cleaned_data)  # type: ignore[arg-type]
         except ValidationError as exc:
-            _errors_onto(form, exc)
+            errors_onto(form, exc)
         else:
             messages.success(request, _("Lesson saved."))
             return redirect("pages:instructor-lesson", lesson_id=lesson.pk)
@@ -147,7 +146,7 @@ def markdown_preview(request: HttpRequest) -> HttpResponse:
     return HttpResponse(render_markdown(request.POST.get("body", "")))
 
 
-def _quiz_or_404(quiz_id: int) -> Any:
+def quiz_or_404(quiz_id: int) -> Any:
     quiz = quiz_selectors.quiz_for_authoring(quiz_id=quiz_id)
     if quiz is None:
         raise Http404
@@ -212,7 +211,7 @@ def _question_saved(request: HttpRequest, quiz: Any, form: QuestionForm, questio
                 content=_keep_ids(question.content, data["content"]),
             )
     except (ValidationError, ServiceError) as exc:
-        _errors_onto(form, exc)
+        errors_onto(form, exc)
         return False
     return True
 
@@ -220,7 +219,7 @@ def _question_saved(request: HttpRequest, quiz: Any, form: QuestionForm, questio
 @role_required(Role.INSTRUCTOR)
 @require_http_methods(["GET", "POST"])
 def quiz_page(request: HttpRequest, quiz_id: int) -> HttpResponse:
-    quiz = _quiz_or_404(quiz_id)
+    quiz = quiz_or_404(quiz_id)
     form = QuestionForm(request.POST or None, initial={"type": "single", "points": 1})
     if request.method == "POST" and request.POST.get("form") == "paging":
         paging = request.POST.get("paging", "")
@@ -257,7 +256,7 @@ def _with_keys(question: Any) -> dict[str, Any]:
 @role_required(Role.INSTRUCTOR)
 @require_http_methods(["GET", "POST"])
 def question_edit(request: HttpRequest, quiz_id: int, question_id: int) -> HttpResponse:
-    quiz = _quiz_or_404(quiz_id)
+    quiz = quiz_or_404(quiz_id)
     question = next((q for q in quiz.questions.all() if q.pk == question_id), None)
     if question is None:
         raise Http404
@@ -281,7 +280,7 @@ def question_edit(request: HttpRequest, quiz_id: int, question_id: int) -> HttpR
 @role_required(Role.INSTRUCTOR)
 @require_POST
 def quiz_publish(request: HttpRequest, quiz_id: int) -> HttpResponse:
-    quiz = _quiz_or_404(quiz_id)
+    quiz = quiz_or_404(quiz_id)
     previous = quiz.versions.first()
     try:
         version = quiz_services.quiz_publish(quiz=quiz)
@@ -310,7 +309,7 @@ def quiz_publish(request: HttpRequest, quiz_id: int) -> HttpResponse:
 @require_POST
 def question_delete(request: HttpRequest, quiz_id: int, question_id: int) -> HttpResponse:
     """Delete a question of the draft bank; published versions keep their frozen copy."""
-    quiz = _quiz_or_404(quiz_id)
+    quiz = quiz_or_404(quiz_id)
     question = next((q for q in quiz.questions.all() if q.pk == question_id), None)
     if question is None:
         raise Http404
@@ -324,7 +323,7 @@ def question_delete(request: HttpRequest, quiz_id: int, question_id: int) -> Htt
 @role_required(Role.INSTRUCTOR)
 @require_GET
 def quiz_attempts(request: HttpRequest, quiz_id: int) -> HttpResponse:
-    quiz = _quiz_or_404(quiz_id)
+    quiz = quiz_or_404(quiz_id)
     attempts = quiz_selectors.attempts_of_quiz(quiz=quiz)[:500]
     return render(request, "pages/instructor/attempts.html", {"quiz": quiz, "attempts": attempts})
 
@@ -337,7 +336,7 @@ GIFT_REPORT = "pages.gift_report"
 def gift_import(request: HttpRequest, quiz_id: int) -> HttpResponse:
     """GIFT pasted or uploaded, imported as the quiz's questions by the same service as the API
     (all or nothing): every error is shown at its line of the text, and nothing is imported."""
-    quiz = _quiz_or_404(quiz_id)
+    quiz = quiz_or_404(quiz_id)
     paths = quiz_selectors.category_paths()
     category_choices = [
         ("", _("(top)")),
