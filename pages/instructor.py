@@ -277,6 +277,36 @@ def question_edit(request: HttpRequest, quiz_id: int, question_id: int) -> HttpR
     )
 
 
+def _published_summary(before: dict[str, Any] | None, version: Any) -> str:
+    """What a new version changed against the one before: its questions new, removed and changed
+    (known by id, named by key), and whether the quiz's settings (pass mark, time) changed."""
+    old = {q["id"]: q for q in (before or {}).get("questions", [])}
+    new = {q["id"]: q for q in version.spec["questions"]}
+    added = [new[i]["key"] for i in new if i not in old]
+    removed = [old[i]["key"] for i in old if i not in new]
+    changed = [new[i]["key"] for i in new if i in old and old[i] != new[i]]
+    parts = [
+        _(
+            "Version %(n)s published: %(total)s questions, %(added)s new, %(removed)s removed, "
+            "%(changed)s changed."
+        )
+        % {
+            "n": version.number,
+            "total": len(new),
+            "added": len(added),
+            "removed": len(removed),
+            "changed": len(changed),
+        }
+    ]
+    for label, keys in ((_("New"), added), (_("Removed"), removed), (_("Changed"), changed)):
+        if keys:
+            parts.append(f"{label}: {', '.join(keys)}.")
+    settings = ("pass_mark", "time_limit_seconds", "draws")
+    if before and any(before.get(k) != version.spec.get(k) for k in settings):
+        parts.append(_("The pass mark, time limit or random draws changed too."))
+    return " ".join(parts)
+
+
 @role_required(Role.INSTRUCTOR)
 @require_POST
 def quiz_publish(request: HttpRequest, quiz_id: int) -> HttpResponse:
@@ -290,18 +320,7 @@ def quiz_publish(request: HttpRequest, quiz_id: int) -> HttpResponse:
     if previous is not None and version.pk == previous.pk:
         messages.info(request, _("Nothing changed since version %(n)s.") % {"n": version.number})
     else:
-        before = {q["key"] for q in previous.spec["questions"]} if previous else set()
-        after = {q["key"] for q in version.spec["questions"]}
-        messages.success(
-            request,
-            _("Version %(n)s published: %(total)s questions, %(added)s new, %(removed)s removed.")
-            % {
-                "n": version.number,
-                "total": len(after),
-                "added": len(after - before),
-                "removed": len(before - after),
-            },
-        )
+        messages.success(request, _published_summary(previous.spec if previous else None, version))
     return redirect("pages:instructor-quiz", quiz_id=quiz.pk)
 
 

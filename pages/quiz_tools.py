@@ -256,7 +256,12 @@ def regrade_job(request: HttpRequest, regrade_id: int) -> HttpResponse:
     job = quiz_selectors.regrade_get(regrade_id=regrade_id)
     if job is None:
         raise Http404
-    context = {"job": job, "quiz": quiz_or_404(job.quiz_id)}
+    keys = {q["id"]: q.get("key") or q["id"] for q in job.version.spec["questions"]}
+    context = {
+        "job": job,
+        "quiz": job.quiz,
+        "dropped": [keys.get(qid, qid) for qid in job.dropped],
+    }
     if request.headers.get("HX-Request"):
         return render(request, "pages/instructor/_regrade_progress.html", context)
     return render(request, "pages/instructor/regrade_job.html", context)

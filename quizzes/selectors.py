@@ -170,7 +170,7 @@ def quiz_version(*, quiz: Quiz, number: int | None = None) -> QuizVersion | None
 
 def regrade_get(*, regrade_id: int) -> Regrade | None:
     """A regrade job with what its progress page and the API show (version, who asked)."""
-    return Regrade.objects.select_related("version", "requested_by").filter(pk=regrade_id).first()
+    return Regrade.objects.select_related("quiz", "version", "requested_by").filter(pk=regrade_id).first()
 
 
 def regrades_of_quiz(*, quiz: Quiz) -> QuerySet[Regrade]:

@@ -189,7 +189,12 @@ def test_regrade_refusals_show_on_the_form_and_change_nothing(quiz, instructor):
     url = f"/authoring/quizzes/{quiz.pk}/regrade/"
     unknown = client.post(url, {"step": "preview", "reason": "Uji", "drop": 999999, "version": 1})
     assert unknown.status_code == 200 and "errorlist" in unknown.content.decode()
-    services.regrade_start(quiz=quiz, version=quiz.versions.get(), reason="Pertama", requested_by_id=None)
+    version = quiz.versions.get()
+    single = next(q["id"] for q in version.spec["questions"] if q["type"] == "single")
+    job = services.regrade_start(
+        quiz=quiz, version=version, reason="Pertama", dropped=[single], requested_by_id=None
+    )
+    assert "<dd>q1-single</dd>" in client.get(f"/authoring/regrades/{job.pk}/").content.decode()
     running = client.post(url, {"step": "start", "reason": "Kedua", "version": 1}).content.decode()
     assert "masih berjalan" in running and Regrade.objects.count() == 1
     assert not AuditEntry.objects.filter(action="quiz.regrade").exists()
