@@ -242,6 +242,7 @@ def test_a_quiz_is_created_patched_and_deleted_with_the_same_shape(course, instr
         "time_limit_seconds": 900,
         "max_attempts": 3,
         "review": "correctness",
+        "paging": "all",
         "published_version": None,
     }
     url = f"/api/v1/authoring/quizzes/{created.json()['id']}/"
