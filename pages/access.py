@@ -47,5 +47,12 @@ def error_message(exc: ServiceError) -> str:
         "quiz_not_open": _("This quiz is not open yet."),
         "quiz_closed": _("This quiz is closed."),
         "cooldown": _("Wait a little before the next attempt: see the course page for when."),
+        "review_closed": _("This attempt's grade is already released."),
+        "regrade_running": _("A regrade of this version is still running; wait until it is done."),
+        "choices_changed": _(
+            "A question has a different number of choices now: a regrade can fix keys, not change "
+            "what learners were shown."
+        ),
+        "unknown_question": _("A question to drop is not in this version."),
     }
     return messages.get(exc.code, exc.message)

@@ -1,7 +1,6 @@
 """Instructors' pages: courses, modules, lessons (Markdown with a live preview), quizzes and
 their questions with keys, publish, and a quiz's attempts. Writes call the same services as the
-authoring API. Item analysis, the grading queue and regrades have their places on the quiz page
-and come with their own work."""
+authoring API. Item analysis, the grading queue and regrades are in `pages.quiz_tools`."""
 
 from typing import Any
 
@@ -38,7 +37,7 @@ from quizzes.models import Quiz
 from reports import selectors as report_selectors
 
 
-def _errors_onto(form: forms.Form, exc: ValidationError | ServiceError) -> None:
+def errors_onto(form: forms.Form, exc: ValidationError | ServiceError) -> None:
     """A service's refusal shown on the form: field errors on their fields, the rest on top."""
     if isinstance(exc, ServiceError):
         form.add_error(None, error_message(exc))
@@ -58,7 +57,7 @@ def courses_page(request: HttpRequest) -> HttpResponse:
         try:
             course = course_services.course_create(**form.cleaned_data)
         except ValidationError as exc:
-            _errors_onto(form, exc)
+            errors_onto(form, exc)
         else:
             messages.success(request, _("Course created."))
             return redirect("pages:instructor-course", course_id=course.pk)
@@ -100,7 +99,7 @@ def course_page(request: HttpRequest, course_id: int) -> HttpResponse:
                 messages.success(request, _("Quiz added; add its questions, then publish it."))
                 return redirect("pages:instructor-quiz", quiz_id=quiz.pk)
         except ValidationError as exc:
-            _errors_onto(quiz_form if action == "quiz" else module_form, exc)
+            errors_onto(quiz_form if action == "quiz" else module_form, exc)
     context = {"course": course, "module_form": module_form, "quiz_form": quiz_form}
     return render(request, "pages/instructor/course.html", context)
 
@@ -125,7 +124,7 @@ def lesson_edit(
             else:
                 lesson = course_services.lesson_update(lesson=lesson, data=form.cleaned_data)  # type: ignore[arg-type]
         except ValidationError as exc:
-            _errors_onto(form, exc)
+            errors_onto(form, exc)
         else:
             messages.success(request, _("Lesson saved."))
             return redirect("pages:instructor-lesson", lesson_id=lesson.pk)
@@ -147,7 +146,7 @@ def markdown_preview(request: HttpRequest) -> HttpResponse:
     return HttpResponse(render_markdown(request.POST.get("body", "")))
 
 
-def _quiz_or_404(quiz_id: int) -> Any:
+def quiz_or_404(quiz_id: int) -> Any:
     quiz = quiz_selectors.quiz_for_authoring(quiz_id=quiz_id)
     if quiz is None:
         raise Http404
@@ -212,7 +211,7 @@ def _question_saved(request: HttpRequest, quiz: Any, form: QuestionForm, questio
                 content=_keep_ids(question.content, data["content"]),
             )
     except (ValidationError, ServiceError) as exc:
-        _errors_onto(form, exc)
+        errors_onto(form, exc)
         return False
     return True
 
@@ -220,7 +219,7 @@ def _question_saved(request: HttpRequest, quiz: Any, form: QuestionForm, questio
 @role_required(Role.INSTRUCTOR)
 @require_http_methods(["GET", "POST"])
 def quiz_page(request: HttpRequest, quiz_id: int) -> HttpResponse:
-    quiz = _quiz_or_404(quiz_id)
+    quiz = quiz_or_404(quiz_id)
     form = QuestionForm(request.POST or None, initial={"type": "single", "points": 1})
     if request.method == "POST" and request.POST.get("form") == "paging":
         paging = request.POST.get("paging", "")
@@ -257,7 +256,7 @@ def _with_keys(question: Any) -> dict[str, Any]:
 @role_required(Role.INSTRUCTOR)
 @require_http_methods(["GET", "POST"])
 def question_edit(request: HttpRequest, quiz_id: int, question_id: int) -> HttpResponse:
-    quiz = _quiz_or_404(quiz_id)
+    quiz = quiz_or_404(quiz_id)
     question = next((q for q in quiz.questions.all() if q.pk == question_id), None)
     if question is None:
         raise Http404
@@ -278,10 +277,40 @@ def question_edit(request: HttpRequest, quiz_id: int, question_id: int) -> HttpR
     )
 
 
+def _published_summary(before: dict[str, Any] | None, version: Any) -> str:
+    """What a new version changed against the one before: its questions new, removed and changed
+    (known by id, named by key), and whether the quiz's settings (pass mark, time) changed."""
+    old = {q["id"]: q for q in (before or {}).get("questions", [])}
+    new = {q["id"]: q for q in version.spec["questions"]}
+    added = [new[i]["key"] for i in new if i not in old]
+    removed = [old[i]["key"] for i in old if i not in new]
+    changed = [new[i]["key"] for i in new if i in old and old[i] != new[i]]
+    parts = [
+        _(
+            "Version %(n)s published: %(total)s questions, %(added)s new, %(removed)s removed, "
+            "%(changed)s changed."
+        )
+        % {
+            "n": version.number,
+            "total": len(new),
+            "added": len(added),
+            "removed": len(removed),
+            "changed": len(changed),
+        }
+    ]
+    for label, keys in ((_("New"), added), (_("Removed"), removed), (_("Changed"), changed)):
+        if keys:
+            parts.append(f"{label}: {', '.join(keys)}.")
+    settings = ("pass_mark", "time_limit_seconds", "draws")
+    if before and any(before.get(k) != version.spec.get(k) for k in settings):
+        parts.append(_("The pass mark, time limit or random draws changed too."))
+    return " ".join(parts)
+
+
 @role_required(Role.INSTRUCTOR)
 @require_POST
 def quiz_publish(request: HttpRequest, quiz_id: int) -> HttpResponse:
-    quiz = _quiz_or_404(quiz_id)
+    quiz = quiz_or_404(quiz_id)
     previous = quiz.versions.first()
     try:
         version = quiz_services.quiz_publish(quiz=quiz)
@@ -291,18 +320,7 @@ def quiz_publish(request: HttpRequest, quiz_id: int) -> HttpResponse:
     if previous is not None and version.pk == previous.pk:
         messages.info(request, _("Nothing changed since version %(n)s.") % {"n": version.number})
     else:
-        before = {q["key"] for q in previous.spec["questions"]} if previous else set()
-        after = {q["key"] for q in version.spec["questions"]}
-        messages.success(
-            request,
-            _("Version %(n)s published: %(total)s questions, %(added)s new, %(removed)s removed.")
-            % {
-                "n": version.number,
-                "total": len(after),
-                "added": len(after - before),
-                "removed": len(before - after),
-            },
-        )
+        messages.success(request, _published_summary(previous.spec if previous else None, version))
     return redirect("pages:instructor-quiz", quiz_id=quiz.pk)
 
 
@@ -310,7 +328,7 @@ def quiz_publish(request: HttpRequest, quiz_id: int) -> HttpResponse:
 @require_POST
 def question_delete(request: HttpRequest, quiz_id: int, question_id: int) -> HttpResponse:
     """Delete a question of the draft bank; published versions keep their frozen copy."""
-    quiz = _quiz_or_404(quiz_id)
+    quiz = quiz_or_404(quiz_id)
     question = next((q for q in quiz.questions.all() if q.pk == question_id), None)
     if question is None:
         raise Http404
@@ -324,7 +342,7 @@ def question_delete(request: HttpRequest, quiz_id: int, question_id: int) -> Htt
 @role_required(Role.INSTRUCTOR)
 @require_GET
 def quiz_attempts(request: HttpRequest, quiz_id: int) -> HttpResponse:
-    quiz = _quiz_or_404(quiz_id)
+    quiz = quiz_or_404(quiz_id)
     attempts = quiz_selectors.attempts_of_quiz(quiz=quiz)[:500]
     return render(request, "pages/instructor/attempts.html", {"quiz": quiz, "attempts": attempts})
 
@@ -337,7 +355,7 @@ GIFT_REPORT = "pages.gift_report"
 def gift_import(request: HttpRequest, quiz_id: int) -> HttpResponse:
     """GIFT pasted or uploaded, imported as the quiz's questions by the same service as the API
     (all or nothing): every error is shown at its line of the text, and nothing is imported."""
-    quiz = _quiz_or_404(quiz_id)
+    quiz = quiz_or_404(quiz_id)
     paths = quiz_selectors.category_paths()
     category_choices = [
         ("", _("(top)")),

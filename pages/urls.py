@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from pages import hr, instructor, learner
+from pages import hr, instructor, learner, quiz_tools
 
 app_name = "pages"
 
@@ -44,6 +44,15 @@ urlpatterns = [
     path(
         "authoring/quizzes/<int:quiz_id>/attempts/", instructor.quiz_attempts, name="instructor-quiz-attempts"
     ),
+    path("authoring/quizzes/<int:quiz_id>/analysis/", quiz_tools.item_analysis, name="instructor-analysis"),
+    path(
+        "authoring/quizzes/<int:quiz_id>/analysis.csv",
+        quiz_tools.item_analysis_csv,
+        name="instructor-analysis-csv",
+    ),
+    path("authoring/quizzes/<int:quiz_id>/grading/", quiz_tools.grading_queue, name="instructor-grading"),
+    path("authoring/quizzes/<int:quiz_id>/regrade/", quiz_tools.regrade, name="instructor-regrade"),
+    path("authoring/regrades/<int:regrade_id>/", quiz_tools.regrade_job, name="instructor-regrade-job"),
 ]
 
 # Session sign-in for the pages (Django's views and form fields `username`, `password`), under

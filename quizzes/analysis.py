@@ -8,6 +8,8 @@ questions each attempt had: random draws give attempts different questions), and
 over the answers; choices are counted by the database (`json_each` / `jsonb_array_elements`).
 The rest is arithmetic on sums, so 10,000 attempts answer well under a second."""
 
+import csv
+import io
 import math
 from collections import defaultdict
 from collections.abc import Mapping
@@ -216,3 +218,12 @@ def analysis_csv_rows(report: dict[str, Any]) -> list[list[Any]]:
         for c in item["choices"]:
             rows.append([*head, c["id"], c["text"], c["is_correct"], c["count"], c["percent"]])
     return rows
+
+
+def analysis_csv(report: dict[str, Any]) -> str:
+    """The report as CSV text: the header, then `analysis_csv_rows`."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    writer.writerows(analysis_csv_rows(report))
+    return out.getvalue()

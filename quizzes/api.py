@@ -1,8 +1,6 @@
 """Thin views of the quiz flow (learners) and of question banks (instructors)."""
 
-import csv
 import dataclasses
-import io
 from typing import Any
 
 import django_filters
@@ -108,6 +106,12 @@ def _answers(request: Request, *, required: bool) -> list[services.Answer]:
     ]
 
 
+PAGING_HELP = (
+    "How the quiz's page shows the questions: `all` on one page, or `one` per screen (the "
+    "learner may switch)."
+)
+
+
 class ReviewShownSerializer(serializers.Serializer):
     score = serializers.BooleanField(help_text="score, percent and passed are shown")
     correctness = serializers.BooleanField(help_text="feedback rows say `correct` and `score`")
@@ -117,6 +121,9 @@ class ReviewShownSerializer(serializers.Serializer):
 
 class AttemptOutputSerializer(serializers.ModelSerializer):
     quiz = serializers.IntegerField(source="quiz_id")
+    paging = serializers.ChoiceField(
+        source="quiz.paging", choices=Quiz.Paging.choices, read_only=True, help_text=PAGING_HELP
+    )
     questions = serializers.SerializerMethodField()
     answers = serializers.SerializerMethodField()
     review = serializers.SerializerMethodField(
@@ -131,6 +138,7 @@ class AttemptOutputSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "quiz",
+            "paging",
             "number",
             "status",
             "started_at",
@@ -456,8 +464,17 @@ class RegradeJobApi(APIView):
 
     @extend_schema(responses=RegradeJobSerializer)
     def get(self, request: Request, regrade_id: int) -> Response:
-        job = get_object_or_404(Regrade.objects.select_related("version", "requested_by"), pk=regrade_id)
+        job = selectors.regrade_get(regrade_id=regrade_id)
+        if job is None:
+            raise NotFound("No such regrade.")
         return Response(RegradeJobSerializer(job).data)
+
+
+def _version_or_404(quiz: Quiz, number: int | None) -> Any:
+    version = selectors.quiz_version(quiz=quiz, number=number)
+    if version is None:
+        raise NotFound("The quiz has no such published version.")
+    return version
 
 
 class QuizAuthoringViewSet(Audited, ServiceWriteViewSet):
@@ -507,6 +524,7 @@ class QuizAuthoringViewSet(Audited, ServiceWriteViewSet):
         review_answers = serializers.ChoiceField(
             choices=Quiz.ReviewWhen.choices, required=False, help_text=REVIEW_HELP
         )
+        paging = serializers.ChoiceField(choices=Quiz.Paging.choices, required=False, help_text=PAGING_HELP)
 
     @extend_schema_serializer(component_name="Quiz")
     class QuizAuthoringOutputSerializer(serializers.ModelSerializer):
@@ -531,6 +549,7 @@ class QuizAuthoringViewSet(Audited, ServiceWriteViewSet):
                 "review_correctness",
                 "review_feedback",
                 "review_answers",
+                "paging",
                 "published_version",
             ]
 
@@ -583,20 +602,11 @@ class QuizAuthoringViewSet(Audited, ServiceWriteViewSet):
         query = self.AnalysisQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         quiz = self.get_object()
-        versions = quiz.versions.all()
-        if "version" in query.validated_data:
-            versions = versions.filter(number=query.validated_data["version"])
-        version = versions.order_by("-number").first()
-        if version is None:
-            raise NotFound("The quiz has no such published version.")
+        version = _version_or_404(quiz, query.validated_data.get("version"))
         report = analysis.quiz_version_analysis(version=version)
         if request.accepted_renderer.format != "csv":
             return Response(report)
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(analysis.CSV_COLUMNS)
-        writer.writerows(analysis.analysis_csv_rows(report))
-        response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+        response = HttpResponse(analysis.analysis_csv(report), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = (
             f'attachment; filename="quiz-{quiz.pk}-v{version.number}-analysis.csv"'
         )
@@ -642,12 +652,7 @@ class QuizAuthoringViewSet(Audited, ServiceWriteViewSet):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         quiz = self.get_object()
-        versions = quiz.versions.all()
-        if "version" in data:
-            versions = versions.filter(number=data["version"])
-        version = versions.order_by("-number").first()
-        if version is None:
-            raise NotFound("The quiz has no such published version.")
+        version = _version_or_404(quiz, data.get("version"))
         if data["dry_run"]:
             changes = services.regrade_preview(version=version, dropped=data["drop"])
             rows = self.RegradeChangeSerializer([vars(c) for c in changes], many=True).data

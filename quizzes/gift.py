@@ -24,6 +24,9 @@ question becomes a matching of positions to items).
 Where Lencana differs from Moodle: a text without an answer block (Moodle's "description") is
 skipped with a note, not imported; a numeric `~` catch-all feedback is kept as general feedback
 (Lencana has no catch-all answer); an error does not skip the question but stops the import.
+
+Errors and notes are written in the active language (gettext, as the request's middleware set it:
+the page's language on the import page, the request's `Accept-Language` in the API).
 """
 
 import json
@@ -32,6 +35,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from django.utils.translation import gettext
 
 from core.errors import ServiceError
 from quizzes import question_types
@@ -160,7 +165,10 @@ def _weight(part: str) -> tuple[Decimal | None, str]:
         return None, part
     weight = Decimal(match.group(1))
     if not -100 <= weight <= 100:
-        raise _Bad(f"The weight {match.group(0)} is not a percent between -100 and 100.")
+        raise _Bad(
+            gettext("The weight %(weight)s is not a percent between -100 and 100.")
+            % {"weight": match.group(0)}
+        )
     return weight, part[match.end() :]
 
 
@@ -220,7 +228,11 @@ def parse(text: str) -> GiftImport:
                     meta.update(found)
                 except ValueError:
                     errors.append(
-                        GiftError(number, f"`{META}` is followed by a JSON object of {sorted(META_KEYS)}.")
+                        GiftError(
+                            number,
+                            gettext("`%(meta)s` is followed by a JSON object of %(keys)s.")
+                            % {"meta": META, "keys": ", ".join(sorted(META_KEYS))},
+                        )
                     )
             elif line.startswith("//"):
                 idnumber = _ID.search(line)
@@ -241,7 +253,9 @@ def parse(text: str) -> GiftImport:
             errors.append(GiftError(at, str(exc)))
             continue
         if question is None:
-            notes.append(GiftError(at, "A text without an answer block (a description) is not imported."))
+            notes.append(
+                GiftError(at, gettext("A text without an answer block (a description) is not imported."))
+            )
             continue
         question.category = category
         question.tags = [t[:100] for t in dict.fromkeys(tags) if t]
@@ -254,7 +268,7 @@ def parse(text: str) -> GiftImport:
     if errors:
         raise GiftErrors(errors)
     if not questions:
-        raise GiftErrors([GiftError(1, "There is no question in this text.")])
+        raise GiftErrors([GiftError(1, gettext("There is no question in this text."))])
     return GiftImport(questions=questions, notes=notes)
 
 
@@ -266,7 +280,7 @@ def _check(question: GiftQuestion) -> None:
         content["choices"] = question.choices
     question_type.check_keys(content)
     if not 1 <= question.points <= 32_767:
-        raise ServiceError("`points` is a whole number from 1.", code="bad_points")
+        raise ServiceError(gettext("`points` is a whole number from 1."), code="bad_points")
 
 
 def _question(raw: str, line: int, meta: Mapping[str, Any]) -> GiftQuestion | None:
@@ -283,9 +297,9 @@ def _question(raw: str, line: int, meta: Mapping[str, Any]) -> GiftQuestion | No
     if start < 0 and finish < 0:
         return None
     if start < 0 or finish < 0 or finish < start:
-        raise _Bad("The answer block has a `{` without its `}` (or the other way round).")
+        raise _Bad(gettext("The answer block has a `{` without its `}` (or the other way round)."))
     if text.find("{", start + 1) >= 0 or text.find("}", finish + 1) >= 0:
-        raise _Bad("A question has one answer block; write a brace in a text as `\\{` or `\\}`.")
+        raise _Bad(gettext("A question has one answer block; write a brace in a text as `\\{` or `\\}`."))
     answer_text = text[start + 1 : finish].strip()
     after = text[finish + 1 :].strip()
     question_text = text[:start] + (BLANK + text[finish + 1 :] if after else "")
@@ -295,7 +309,7 @@ def _question(raw: str, line: int, meta: Mapping[str, Any]) -> GiftQuestion | No
         general_feedback, answer_text = answer_text[at + 4 :], answer_text[:at].strip()
     body, text_format = _with_format(question_text, DEFAULT_FORMAT)
     if not body:
-        raise _Bad("The question has no text.")
+        raise _Bad(gettext("The question has no text."))
     question = GiftQuestion(
         line=line,
         type="",
@@ -319,7 +333,7 @@ def _answers(q: GiftQuestion, answer_text: str) -> None:
         q.type = "single" if "=" in answer_text else "multiple"
         parts = _parts(answer_text.replace("=", "~="), "~")
         if len(parts) < 2:
-            raise _Bad("A multiple-choice question has at least two answers.")
+            raise _Bad(gettext("A multiple-choice question has at least two answers."))
         weighted = any(_WEIGHT.match(p) for p in parts)
         for part in parts:
             if part.startswith("="):
@@ -329,7 +343,7 @@ def _answers(q: GiftQuestion, answer_text: str) -> None:
                 weight, part = _weight(part)
             answer, feedback = _split_feedback(part, fmt)
             if not answer:
-                raise _Bad("An answer of a multiple-choice question has no text.")
+                raise _Bad(gettext("An answer of a multiple-choice question has no text."))
             choice: dict[str, Any] = {"text": answer, "is_correct": weight == 100, "feedback": feedback}
             if weighted or q.type == "multiple":  # only weights mark the right answers of a multiple
                 choice["weight"] = _int_weight(weight or Decimal(0))
@@ -340,10 +354,10 @@ def _answers(q: GiftQuestion, answer_text: str) -> None:
         for part in _parts(answer_text, "="):
             prompt, arrow, answer = part.partition("->")
             if not arrow:
-                raise _Bad("Each answer of a matching question is `=prompt -> answer`.")
+                raise _Bad(gettext("Each answer of a matching question is `=prompt -> answer`."))
             pairs.append({"prompt": _with_format(prompt, fmt)[0], "answer": _unescape(answer).strip()})
         if len(pairs) < 2:
-            raise _Bad("A matching question has at least two pairs.")
+            raise _Bad(gettext("A matching question has at least two pairs."))
         q.content = {"pairs": pairs}
     else:
         check = answer_text.split("#", 1)[0].strip()
@@ -364,7 +378,7 @@ def _answers(q: GiftQuestion, answer_text: str) -> None:
                 weight, part = _weight(part)
                 answer, feedback = _split_feedback(part, fmt)
                 if not answer:
-                    raise _Bad("An accepted answer has no text.")
+                    raise _Bad(gettext("An accepted answer has no text."))
                 answers.append(
                     {
                         "text": answer,
@@ -373,7 +387,7 @@ def _answers(q: GiftQuestion, answer_text: str) -> None:
                     }
                 )
             if not answers:
-                raise _Bad("A short-answer question has at least one answer.")
+                raise _Bad(gettext("A short-answer question has at least one answer."))
             q.content = {"answers": answers}
 
 
@@ -392,14 +406,17 @@ def _numeric(q: GiftQuestion, answer_text: str) -> list[dict[str, Any]]:
             if answer.find("..") > 0:
                 low, high = (parse_number(n) for n in answer.split("..", 1))
                 if high < low:
-                    raise _Bad(f"The range {answer} ends below its start.")
+                    raise _Bad(gettext("The range %(range)s ends below its start.") % {"range": answer})
                 value, tolerance = (low + high) / 2, (high - low) / 2
             elif answer.find(":") > 0:
                 value, tolerance = (parse_number(n) for n in answer.split(":", 1))
             else:
                 value, tolerance = parse_number(answer), Decimal(0)
         except (ValueError, InvalidOperation):
-            raise _Bad(f"{answer!r} is not a number, a number:tolerance or a min..max range.") from None
+            raise _Bad(
+                gettext("%(answer)s is not a number, a number:tolerance or a min..max range.")
+                % {"answer": repr(answer)}
+            ) from None
         answers.append(
             {
                 "value": _plain(value),
@@ -409,7 +426,7 @@ def _numeric(q: GiftQuestion, answer_text: str) -> list[dict[str, Any]]:
             }
         )
     if not answers:
-        raise _Bad("A numeric question has at least one answer.")
+        raise _Bad(gettext("A numeric question has at least one answer."))
     return answers
 
 
@@ -423,20 +440,23 @@ def _apply_meta(q: GiftQuestion, meta: Mapping[str, Any]) -> None:
         return
     if meta.get("type") == "ordering":
         if q.type != "matching":
-            raise _Bad("An ordering question is written as a matching of positions to items.")
+            raise _Bad(gettext("An ordering question is written as a matching of positions to items."))
         pairs = q.content["pairs"]
         q.type = "ordering"
         q.content = {"items": [{"text": p["answer"]} for p in pairs if p["prompt"]]}
     elif "type" in meta and meta["type"] != q.type:
-        raise _Bad(f"The comment says {meta['type']!r} but the answer block makes a {q.type!r} question.")
+        raise _Bad(
+            gettext("The comment says %(said)s but the answer block makes a %(type)s question.")
+            % {"said": repr(meta["type"]), "type": repr(q.type)}
+        )
     for name in ("key", "text_en", "explanation", "explanation_en"):
         if name in meta:
             if not isinstance(meta[name], str):
-                raise _Bad(f"`{name}` is text.")
+                raise _Bad(gettext("`%(name)s` is text.") % {"name": name})
             setattr(q, name, meta[name])
     if "points" in meta:
         if not isinstance(meta["points"], int) or isinstance(meta["points"], bool):
-            raise _Bad("`points` is a whole number.")
+            raise _Bad(gettext("`points` is a whole number."))
         q.points = meta["points"]
     for name in ("scoring", "case_sensitive", "rubric"):
         if name in meta:
@@ -444,14 +464,14 @@ def _apply_meta(q: GiftQuestion, meta: Mapping[str, Any]) -> None:
                 q.content[name] = bool(meta[name])
             elif name == "rubric" and q.type == "essay":
                 if not isinstance(meta[name], list) or not all(isinstance(c, dict) for c in meta[name]):
-                    raise _Bad("`rubric` is a list of {criterion, points}.")
+                    raise _Bad(gettext("`rubric` is a list of {criterion, points}."))
                 q.content[name] = [
                     {"criterion": c.get("criterion"), "points": c.get("points")} for c in meta[name]
                 ]
             elif name == "scoring" and q.type in ("multiple", "ordering"):
                 q.content[name] = meta[name]
             else:
-                raise _Bad(f"A {q.type} question has no `{name}`.")
+                raise _Bad(gettext("A %(type)s question has no `%(name)s`.") % {"type": q.type, "name": name})
 
 
 # --- Writing ---------------------------------------------------------------------------------

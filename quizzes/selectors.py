@@ -15,7 +15,7 @@ from courses.models import Course, Enrolment
 from courses.selectors import enrolment_is_current, enrolment_latest
 from people.models import Person
 from quizzes import grading, question_types
-from quizzes.models import Attempt, Category, Question, Quiz, QuizOverride, Regrade, Tag
+from quizzes.models import Attempt, Category, Question, Quiz, QuizOverride, QuizVersion, Regrade, Tag
 from quizzes.question_types import essay
 
 
@@ -420,6 +420,23 @@ def quiz_for_learner(*, quiz_id: int) -> Quiz | None:
 
 def quiz_get(*, quiz_id: int) -> Quiz | None:
     return Quiz.objects.select_related("module__course").filter(pk=quiz_id).first()
+
+
+def quiz_version(*, quiz: Quiz, number: int | None = None) -> QuizVersion | None:
+    """The quiz's published version `number`, or its latest (its current one) without one."""
+    versions = QuizVersion.objects.filter(quiz=quiz)
+    if number is not None:
+        versions = versions.filter(number=number)
+    return versions.order_by("-number").first()
+
+
+def regrade_get(*, regrade_id: int) -> Regrade | None:
+    """A regrade job with what its progress page and the API show (version, who asked)."""
+    return Regrade.objects.select_related("quiz", "version", "requested_by").filter(pk=regrade_id).first()
+
+
+def regrades_of_quiz(*, quiz: Quiz) -> QuerySet[Regrade]:
+    return Regrade.objects.filter(quiz=quiz).select_related("version", "requested_by").order_by("-pk")
 
 
 # --- The question bank ---

@@ -17,6 +17,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Model
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext
 
 from core.errors import Conflict, NotFoundError, ServiceError
 from core.services import field_error, model_assign, save_slugged, save_unique
@@ -513,7 +514,10 @@ def gift_import(*, text: str, quiz: Quiz | None = None, category: Category | Non
                 target = category_at(base=category, path=q.category) if q.category else category
                 key = slugify(q.key)[:100]  # Moodle's idnumber may be any text
                 if key and key in taken:
-                    raise ServiceError(f"Another question here has the key '{key}'.", code="key_taken")
+                    raise ServiceError(
+                        gettext("Another question here has the key '%(key)s'.") % {"key": key},
+                        code="key_taken",
+                    )
                 key = key or _unique_key(q.name, taken)
                 taken.add(key)
                 order += 1

@@ -26,7 +26,8 @@ from courses.models import Course, Lesson, Module
 from people.models import Function, Rank, Unit
 from people.permissions import IsHR
 from people.selectors import person_for_user, unit_subtree_ids
-from quizzes.models import Attempt
+from quizzes.api import PAGING_HELP
+from quizzes.models import Attempt, Quiz
 from reports import selectors, services
 from reports.models import Assignment, ComplianceStatus, Export
 
@@ -92,6 +93,7 @@ class QuizBriefSerializer(serializers.Serializer):
     pass_mark = serializers.IntegerField()
     time_limit_seconds = serializers.IntegerField()
     max_attempts = serializers.IntegerField()
+    paging = serializers.ChoiceField(choices=Quiz.Paging.choices, help_text=PAGING_HELP)
 
 
 class ModuleOutputSerializer(serializers.ModelSerializer):

@@ -136,6 +136,28 @@ def correct_answers(attempt_payload: dict) -> list[dict]:
     return answers
 
 
+def graded_attempt(quiz: Any, *, single_right: bool = True, essay: str | None = None) -> Any:
+    """A new learner's graded attempt of `quiz`: every choice question right, or the single-choice
+    one wrong (`single_right=False`), and the essay answered with `essay` where there is one."""
+    from quizzes import services
+    from quizzes.models import Attempt
+
+    person_ = person(roles=("learner",))
+    attempt = services.attempt_start(quiz=quiz, person=person_)
+    answers = []
+    for q in attempt.version.spec["questions"]:
+        if q["type"] == "essay":
+            answers.append(services.Answer(question=q["id"], text=essay or ""))
+            continue
+        right = [c["id"] for c in q["choices"] if c["is_correct"]]
+        wrong = [c["id"] for c in q["choices"] if not c["is_correct"]]
+        pick = right if (single_right or q["type"] != "single") else wrong[:1]
+        answers.append(services.Answer(question=q["id"], choices=tuple(pick)))
+    services.attempt_submit(attempt=attempt, answers=answers)
+    services.attempt_grade(attempt_id=attempt.pk)
+    return Attempt.objects.select_related("person").get(pk=attempt.pk)
+
+
 def enrolment(person: Person, course: Course) -> Enrolment:
     """The person's latest cycle of the course."""
     return Enrolment.objects.filter(person=person, course=course).latest("cycle")

@@ -4,6 +4,7 @@ from django import template
 from django.utils import translation
 from django.utils.safestring import SafeString
 
+from pages.forms import TYPE_LABELS
 from pages.markdown import render_markdown
 
 register = template.Library()
@@ -50,5 +51,14 @@ def status_label(code: str) -> str:
         "expired": _("Expired"),
         "draft": _("Draft"),
         "published": _("Published"),
+        "queued": _("Queued"),
+        "running": _("Running"),
+        "done": _("Done"),
     }
     return labels.get(code, code)
+
+
+@register.filter
+def type_label(code: str) -> str:
+    """A question type in the page's language."""
+    return str(TYPE_LABELS.get(code, code))

@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext, gettext_lazy
+
 from core.errors import ServiceError
 from quizzes.question_types.base import LayoutItem, QuestionSpec, QuestionType, Spec
 from quizzes.question_types.common import check_weights, fraction_of
@@ -38,7 +41,8 @@ class ChoiceType(QuestionType[ChoiceSpec]):
     """Shuffle the choices for each attempt (not where their order is part of the question)."""
     takes_many: ClassVar[bool] = False
     """May a learner pick more than one choice?"""
-    bad_key_message: ClassVar[str]
+    bad_key_message: ClassVar[str | Promise]
+    """What a key that does not fit says (gettext_lazy: read in the request's language)."""
 
     @abstractmethod
     def keys_fit(self, *, choices: int, correct: int) -> bool:
@@ -68,16 +72,20 @@ class ChoiceType(QuestionType[ChoiceSpec]):
         choices = content.get("choices") or ()
         keys = [bool(c.get("is_correct")) for c in choices]
         if not self.keys_fit(choices=len(keys), correct=sum(keys)):
-            raise ServiceError(self.bad_key_message, code="bad_key")
+            raise ServiceError(str(self.bad_key_message), code="bad_key")
         if content.get("scoring", PARTIAL) not in self.scorings:
-            raise ServiceError(f"This question type scores by {' or '.join(self.scorings)}.", code="bad_key")
+            raise ServiceError(
+                gettext("This question type scores by %(scorings)s.")
+                % {"scorings": ", ".join(self.scorings)},
+                code="bad_key",
+            )
         if any(c.get("weight") is not None for c in choices):
-            check_weights(choices, what="a choice")
+            check_weights(choices, what=gettext_lazy("a choice"))
             self.check_weights_fit([Decimal(c.get("weight") or 0) for c in choices])
 
     def check_weights_fit(self, weights: list[Decimal]) -> None:
         if max(weights) != 100:
-            raise ServiceError("The best choice weighs 100%.", code="bad_key")
+            raise ServiceError(gettext("The best choice weighs 100%."), code="bad_key")
 
     def freeze(self, question: Any) -> dict[str, Any]:
         return {

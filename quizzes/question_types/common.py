@@ -6,6 +6,9 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext
+
 from core.errors import ServiceError
 
 WEIGHT_MIN, WEIGHT_MAX = -100, 100
@@ -15,6 +18,7 @@ ID_MAX = 2**31 - 1
 
 
 def bad_key(message: str) -> ServiceError:
+    """An author's key that cannot work; `message` in the request's language (gettext)."""
     return ServiceError(message, code="bad_key")
 
 
@@ -28,14 +32,18 @@ def weight(part: Mapping[str, Any], default: int = 100) -> Decimal:
     return Decimal(default) if value is None else Decimal(str(value))
 
 
-def check_weights(parts: Iterable[Mapping[str, Any]], *, what: str) -> None:
+def check_weights(parts: Iterable[Mapping[str, Any]], *, what: str | Promise) -> None:
+    """`what` names a part in the reader's language (gettext_lazy): "a choice"."""
     for part in parts:
         try:
             w = weight(part)
         except (InvalidOperation, ValueError):
-            raise bad_key(f"The weight of {what} is not a number.") from None
+            raise bad_key(gettext("The weight of %(what)s is not a number.") % {"what": what}) from None
         if not WEIGHT_MIN <= w <= WEIGHT_MAX:
-            raise bad_key(f"The weight of {what} is a percent, {WEIGHT_MIN} to {WEIGHT_MAX}.")
+            raise bad_key(
+                gettext("The weight of %(what)s is a percent, %(min)s to %(max)s.")
+                % {"what": what, "min": WEIGHT_MIN, "max": WEIGHT_MAX}
+            )
 
 
 def fraction_of(percent: Decimal) -> Decimal:

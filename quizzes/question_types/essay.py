@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext
+
 from quizzes.question_types.base import LayoutItem, QuestionSpec, QuestionType, Spec
 from quizzes.question_types.common import bad_answer, bad_key, text_of
 
@@ -37,12 +39,12 @@ class Essay(QuestionType[EssaySpec]):
     def check_keys(self, content: Mapping[str, Any]) -> None:
         rubric = content.get("rubric") or []
         if any(not text_of(c, "criterion") for c in rubric):
-            raise bad_key("Every rubric criterion is named.")
+            raise bad_key(gettext("Every rubric criterion is named."))
         if any(not isinstance(c.get("points"), int) or c["points"] < 1 for c in rubric):
-            raise bad_key("Every rubric criterion is worth a whole number of points, at least 1.")
+            raise bad_key(gettext("Every rubric criterion is worth a whole number of points, at least 1."))
         names = [text_of(c, "criterion") for c in rubric]
         if len(set(names)) != len(names):
-            raise bad_key("Two rubric criteria have the same name.")
+            raise bad_key(gettext("Two rubric criteria have the same name."))
 
     def public(self, spec: Spec, item: LayoutItem) -> dict[str, Any]:
         return {}

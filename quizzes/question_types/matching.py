@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext
+
 from quizzes.question_types.base import LayoutItem, QuestionSpec, QuestionType, Spec
 from quizzes.question_types.common import bad_answer, bad_key, keep_or_give_ids, text_of
 
@@ -47,12 +49,12 @@ class Matching(QuestionType[MatchingSpec]):
     def check_keys(self, content: Mapping[str, Any]) -> None:
         pairs = content.get("pairs") or []
         if any(not text_of(p, "answer") for p in pairs):
-            raise bad_key("Every pair of a matching question has an answer.")
+            raise bad_key(gettext("Every pair of a matching question has an answer."))
         if len([p for p in pairs if text_of(p, "prompt")]) < 2:
-            raise bad_key("A matching question has at least two prompts.")
+            raise bad_key(gettext("A matching question has at least two prompts."))
         prompts_seen = [text_of(p, "prompt") for p in pairs if text_of(p, "prompt")]
         if len(set(prompts_seen)) != len(prompts_seen):
-            raise bad_key("Two prompts of a matching question are the same.")
+            raise bad_key(gettext("Two prompts of a matching question are the same."))
 
     def prepare(self, content: Mapping[str, Any], rng: random.Random) -> dict[str, Any]:
         pairs = [

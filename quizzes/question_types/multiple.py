@@ -5,6 +5,8 @@ choices earn the points, anything else nothing)."""
 
 from decimal import Decimal
 
+from django.utils.translation import gettext, gettext_lazy
+
 from core.errors import ServiceError
 from quizzes.question_types.choice import ALL_OR_NOTHING, PARTIAL, ChoiceSpec, ChoiceType
 
@@ -15,7 +17,9 @@ class MultipleChoice(ChoiceType):
     name = MULTIPLE
     label = "Multiple choice (partial credit)"
     takes_many = True
-    bad_key_message = "A multiple-choice question needs at least one correct and one wrong choice."
+    bad_key_message = gettext_lazy(
+        "A multiple-choice question needs at least one correct and one wrong choice."
+    )
 
     scorings = (PARTIAL, ALL_OR_NOTHING)
 
@@ -25,7 +29,7 @@ class MultipleChoice(ChoiceType):
     def check_weights_fit(self, weights: list[Decimal]) -> None:
         # Within a percent: thirds are written 33.33333 in GIFT and kept as whole percents.
         if not 99 <= sum(w for w in weights if w > 0) <= 101:
-            raise ServiceError("The positive weights of the choices add up to 100%.", code="bad_key")
+            raise ServiceError(gettext("The positive weights of the choices add up to 100%."), code="bad_key")
 
     def keys_fit(self, *, choices: int, correct: int) -> bool:
         return 1 <= correct < choices

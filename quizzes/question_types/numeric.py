@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.utils.translation import gettext, gettext_lazy
+
 from quizzes.question_types.base import LayoutItem, QuestionSpec, QuestionType, Spec
 from quizzes.question_types.common import bad_answer, bad_key, check_weights, fraction_of, weight
 
@@ -85,14 +87,16 @@ class Numeric(QuestionType[NumericSpec]):
             try:
                 value, tolerance = _decimal(a.get("value")), _decimal(a.get("tolerance") or 0)
             except ValueError:
-                raise bad_key("An accepted answer's value and tolerance are numbers.") from None
+                raise bad_key(gettext("An accepted answer's value and tolerance are numbers.")) from None
             if abs(value) >= VALUE_LIMIT or tolerance < 0 or tolerance >= VALUE_LIMIT:
                 raise bad_key(
-                    "An accepted value is under 100,000,000 in size and its tolerance is not negative."
+                    gettext(
+                        "An accepted value is under 100,000,000 in size and its tolerance is not negative."
+                    )
                 )
-        check_weights(answers, what="an accepted answer")
+        check_weights(answers, what=gettext_lazy("an accepted answer"))
         if not any(weight(a) == 100 for a in answers):
-            raise bad_key("A numeric question needs an accepted answer worth 100%.")
+            raise bad_key(gettext("A numeric question needs an accepted answer worth 100%."))
 
     def prepare(self, content: Mapping[str, Any], rng: Any) -> dict[str, Any]:
         # Kept as strings: exact in JSON, whatever the author sent (2.5, "2,5").

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext
+
 from quizzes.question_types.base import LayoutItem, QuestionSpec, QuestionType, Spec
 from quizzes.question_types.common import bad_answer, bad_key, keep_or_give_ids, text_of
 
@@ -46,11 +48,13 @@ class Ordering(QuestionType[OrderingSpec]):
     def check_keys(self, content: Mapping[str, Any]) -> None:
         items = content.get("items") or []
         if len(items) < 2:
-            raise bad_key("An ordering question has at least two items.")
+            raise bad_key(gettext("An ordering question has at least two items."))
         if any(not text_of(i, "text") for i in items):
-            raise bad_key("Every item of an ordering question has a text.")
+            raise bad_key(gettext("Every item of an ordering question has a text."))
         if content.get("scoring", SUBSEQUENCE) not in SCORINGS:
-            raise bad_key(f"An ordering question scores by {' or '.join(SCORINGS)}.")
+            raise bad_key(
+                gettext("An ordering question scores by %(scorings)s.") % {"scorings": ", ".join(SCORINGS)}
+            )
 
     def prepare(self, content: Mapping[str, Any], rng: random.Random) -> dict[str, Any]:
         items = [{"id": i.get("id"), "text": text_of(i, "text")} for i in content.get("items") or []]

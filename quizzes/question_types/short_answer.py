@@ -11,6 +11,8 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
+from django.utils.translation import gettext, gettext_lazy
+
 from quizzes.question_types.base import LayoutItem, QuestionSpec, QuestionType, Spec
 from quizzes.question_types.common import bad_answer, bad_key, check_weights, fraction_of, weight
 
@@ -65,10 +67,10 @@ class ShortAnswer(QuestionType[ShortAnswerSpec]):
     def check_keys(self, content: Mapping[str, Any]) -> None:
         answers = content.get("answers") or []
         if any(not (a.get("text") or "").strip() for a in answers):
-            raise bad_key("An accepted answer has no text.")
-        check_weights(answers, what="an accepted answer")
+            raise bad_key(gettext("An accepted answer has no text."))
+        check_weights(answers, what=gettext_lazy("an accepted answer"))
         if not any(weight(a) == 100 for a in answers):
-            raise bad_key("A short-answer question needs an accepted answer worth 100%.")
+            raise bad_key(gettext("A short-answer question needs an accepted answer worth 100%."))
 
     def public(self, spec: Spec, item: LayoutItem) -> dict[str, Any]:
         return {}

@@ -2,6 +2,8 @@
 
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy
+
 from quizzes.question_types.choice import ChoiceSpec, ChoiceType
 
 SINGLE = "single"
@@ -10,7 +12,7 @@ SINGLE = "single"
 class SingleChoice(ChoiceType):
     name = SINGLE
     label = "Single choice"
-    bad_key_message = "A single-choice question has one correct choice of two or more."
+    bad_key_message = gettext_lazy("A single-choice question has one correct choice of two or more.")
 
     def keys_fit(self, *, choices: int, correct: int) -> bool:
         return choices >= 2 and correct == 1

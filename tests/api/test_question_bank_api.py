@@ -131,6 +131,18 @@ def test_bad_gift_is_400_with_every_error_and_imports_nothing(instructor_client)
     assert not Question.objects.exists() and not Category.objects.exists()
 
 
+def test_gift_errors_are_in_the_language_the_client_asks_for(instructor_client):
+    """Bahasa Indonesia by default, English with `Accept-Language: en` (the API is not the pages:
+    it reads the header)."""
+    url = "/api/v1/authoring/gift/import/"
+    default = instructor_client.post(url, {"text": BAD_GIFT}, format="json")
+    english = instructor_client.post(url, {"text": BAD_GIFT}, format="json", HTTP_ACCEPT_LANGUAGE="en-US,en")
+    assert default.json()["errors"][0]["message"].startswith("Blok jawaban punya `{` tanpa `}`")
+    assert default.json()["errors"][1]["message"] == "Soal tidak punya teks."
+    assert english.json()["errors"][0]["message"].startswith("The answer block has a `{` without its `}`")
+    assert english["Content-Language"] == "en" and default["Content-Language"] == "id"
+
+
 def test_a_key_clash_found_while_saving_rolls_everything_back(instructor_client, course):
     quiz = _quiz(course)
     taken = quiz.questions.first().key

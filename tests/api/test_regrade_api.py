@@ -27,18 +27,9 @@ def quiz(instructor):
 
 def _take(quiz, *, single_right=True):
     """A learner answers every question right, or all but the single-choice one (3 of 5: fails)."""
-    person = factories.person(roles=("learner",))
-    attempt = services.attempt_start(quiz=quiz, person=person)
-    answers = []
-    for q in attempt.version.spec["questions"]:
-        right = [c["id"] for c in q["choices"] if c["is_correct"]]
-        wrong = [c["id"] for c in q["choices"] if not c["is_correct"]]
-        pick = right if (single_right or q["type"] != "single") else wrong[:1]
-        answers.append(services.Answer(question=q["id"], choices=tuple(pick)))
-    services.attempt_submit(attempt=attempt, answers=answers)
-    services.attempt_grade(attempt_id=attempt.pk)
+    attempt = factories.graded_attempt(quiz, single_right=single_right)
     factories.deliver_events()
-    return person, Attempt.objects.get(pk=attempt.pk)
+    return attempt.person, attempt
 
 
 def _url(quiz):

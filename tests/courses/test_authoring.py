@@ -249,6 +249,7 @@ def test_a_quiz_is_created_patched_and_deleted_with_the_same_shape(course, instr
         "review_correctness": "immediately",
         "review_feedback": "never",
         "review_answers": "never",
+        "paging": "all",
         "published_version": None,
     }
     url = f"/api/v1/authoring/quizzes/{created.json()['id']}/"

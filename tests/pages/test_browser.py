@@ -4,8 +4,9 @@ quiz, loses the connection in the middle, answers again once it is back, lets th
 out, and sees the graded result and the certificate; HR opens the compliance page. Every step
 leaves a screenshot in var/.../screenshots/ for a person to look at.
 
-An instructor writes a lesson with its live preview and imports GIFT with one error, which the
-page shows at its line."""
+An instructor writes a lesson with its live preview, imports GIFT with one error, which the page
+shows at its line, opens the item analysis and the grading queue, and regrades the quiz: the dry
+run, then the job with its progress bar."""
 
 import os
 import time
@@ -280,5 +281,29 @@ def test_learner_takes_a_timed_quiz_offline_and_back_then_hr_sees_compliance(
     assert quiz.questions.count() == count
     author_page.click("#gift-errors a:has-text('Baris 7')")
     shot(author_page, "instructor-gift-error-at-its-line")
+
+    # The quiz's tools: the item analysis of the learner's attempt (on a phone too), the grading
+    # queue, and a regrade: its dry run, then the job run by the worker, its bar moved by htmx.
+    author_page.goto(f"{live_server.url}/authoring/quizzes/{quiz.pk}/")
+    author_page.click("#item-analysis a")
+    author_page.wait_for_selector("#items")
+    assert author_page.locator("#items tbody tr").count() == 3
+    shot(author_page, "instructor-item-analysis")
+    author_page.set_viewport_size(PHONE)
+    assert fits_the_screen(author_page)
+    author_page.set_viewport_size({"width": 1024, "height": 800})
+    author_page.goto(f"{live_server.url}/authoring/quizzes/{quiz.pk}/")
+    author_page.click("#grading-queue a")
+    author_page.wait_for_selector("#queue-empty")
+    author_page.goto(f"{live_server.url}/authoring/quizzes/{quiz.pk}/regrade/")
+    author_page.fill("#id_reason", "Soal pertama dibatalkan")
+    author_page.check("#id_drop_0")
+    author_page.click("button[name=step][value=preview]")
+    author_page.wait_for_selector("#dry-run")
+    shot(author_page, "instructor-regrade-dry-run")
+    author_page.click("button[name=step][value=start]")
+    author_page.wait_for_selector("#regrade-done", timeout=60_000)
+    assert author_page.is_visible("#regrade-progress [aria-valuenow='100']")
+    shot(author_page, "instructor-regrade-done")
     author.close()
     print(f"browser scenario: {time.monotonic() - started:.1f} s, screenshots in {shot.folder}")

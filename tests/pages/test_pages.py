@@ -178,7 +178,11 @@ def test_instructor_writes_a_lesson_with_preview_adds_a_question_and_publishes(i
     assert added.status_code == 302
     assert Choice.objects.get(question__key="k-new", is_correct=True).text == "Ya"
     published = client.post(f"/authoring/quizzes/{quiz.pk}/publish/", follow=True).content.decode()
-    assert re.search(r"Versi 2 diterbitkan: 4 soal, 1 baru", published)
+    assert re.search(r"Versi 2 diterbitkan: 4 soal, 1 baru, 0 dihapus, 0 berubah\. Baru: k-new\.", published)
+    edited = quiz.questions.exclude(key="k-new").first()
+    client.post(f"/authoring/quizzes/{quiz.pk}/questions/{edited.pk}/delete/")
+    published = client.post(f"/authoring/quizzes/{quiz.pk}/publish/", follow=True).content.decode()
+    assert f"Versi 3 diterbitkan: 3 soal, 0 baru, 1 dihapus, 0 berubah. Dihapus: {edited.key}." in published
     page = client.get(f"/authoring/quizzes/{quiz.pk}/").content.decode()
     assert "✓ Ya" in page and "gift-import" in page
     assert client.get(f"/authoring/quizzes/{quiz.pk}/attempts/").status_code == 200

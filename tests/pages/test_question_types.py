@@ -93,6 +93,7 @@ def test_gift_import_shows_each_error_at_its_line_and_imports_nothing(instructor
     assert 'id="gift-errors"' in page and quiz.questions.count() == count
     assert re.search(r'<li id="gift-line-8" value="8" class="has-error"><code>::rusak::', page)
     assert "Baris 8" in page and '<li id="gift-line-3" value="3"><code>' in page
+    assert "Soal pilihan ganda memerlukan sedikitnya satu pilihan benar" in page  # the page's language
     assert "::rusak:: Pertanyaan tanpa kunci {\n" in page.split('id="id_text"')[1]  # the text stays
 
 

@@ -5,11 +5,20 @@ error with its line, and a round trip over every type."""
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
 from quizzes import gift
 from quizzes.gift import GiftErrors, parse, write
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    """The messages are read here in English (their message ids); the API and the import page
+    answer in their request's language (tests/pages, tests/api)."""
+    with translation.override("en"):
+        yield
 
 
 def one(text: str) -> gift.GiftQuestion:
@@ -277,6 +286,15 @@ def test_every_error_is_reported_with_its_line():
     assert "one correct choice" in messages[5]
     assert "between -100 and 100" in messages[6]
     assert "JSON object" in messages[7]
+
+
+def test_errors_are_written_in_the_active_language():
+    with translation.override("id"), pytest.raises(GiftErrors) as err:
+        parse(BAD)
+    messages = [e.message for e in err.value.errors]
+    assert messages[0] == "Blok jawaban punya `{` tanpa `}` (atau sebaliknya)."
+    assert messages[3] == "'abc' bukan angka, angka:toleransi, atau rentang min..maks."
+    assert messages[6] == "Bobot %150% bukan persen antara -100 dan 100."
 
 
 @pytest.mark.parametrize("text", ["", "   \n\n", "// only a comment", "Just a description."])

@@ -4,6 +4,7 @@ import random
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from core.errors import ServiceError
 from quizzes import question_types
@@ -21,10 +22,13 @@ def test_one_correct_choice_of_two_or_more_is_a_good_key(keys):
 
 @pytest.mark.parametrize("keys", [[], [True], [False, False], [True, True, False]])
 def test_any_other_key_is_refused(keys):
-    with pytest.raises(ServiceError) as err:
+    with pytest.raises(ServiceError) as err, translation.override("en"):
         single.check_keys({"choices": [{"is_correct": k} for k in keys]})
     assert err.value.code == "bad_key"
     assert err.value.message == "A single-choice question has one correct choice of two or more."
+    with pytest.raises(ServiceError) as err, translation.override("id"):
+        single.check_keys({"choices": [{"is_correct": k} for k in keys]})
+    assert err.value.message == "Soal pilihan tunggal punya satu pilihan benar dari dua atau lebih."
 
 
 def test_a_single_choice_takes_one_choice():
