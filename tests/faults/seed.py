@@ -12,6 +12,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TypeVar
 
 import django
 
@@ -38,7 +39,10 @@ def correct(attempt: Attempt) -> list[services.Answer]:
     ]
 
 
-def copy_of(row: models.Model, new: dict[type[models.Model], models.Model], **fields: object) -> models.Model:
+M = TypeVar("M", bound=models.Model)
+
+
+def copy_of(row: M, new: dict[type[models.Model], models.Model], **fields: object) -> M:
     """A new row like `row`, pointing at the copies in `new` instead of the originals."""
     values = {}
     for f in row._meta.concrete_fields:
@@ -51,7 +55,8 @@ def copy_of(row: models.Model, new: dict[type[models.Model], models.Model], **fi
     return type(row)(**(values | fields))
 
 
-def access_token(user: User) -> str:
+def access_token(user: User | None) -> str:
+    assert user is not None
     token = AccessToken.for_user(user)
     token[PASSWORD_CLAIM] = password_stamp(user)
     return str(token)
@@ -64,7 +69,7 @@ def learners_like(attempt: Attempt, n: int) -> list[Attempt]:
     person = attempt.person
     user = person.user
     assert user is not None
-    users = User.objects.bulk_create([copy_of(user, {}, username=f"flood{i}") for i in range(n)])  # type: ignore[misc]
+    users = User.objects.bulk_create([copy_of(user, {}, username=f"flood{i}") for i in range(n)])
     groups = list(User.groups.through.objects.filter(user=user))
     User.groups.through.objects.bulk_create(
         [User.groups.through(user_id=u.pk, group_id=g.group_id) for u in users for g in groups]
@@ -73,17 +78,17 @@ def learners_like(attempt: Attempt, n: int) -> list[Attempt]:
         [
             copy_of(person, {User: u}, nrp=f"{80000000 + i}", name=f"Personel Banjir {i}")
             for i, u in enumerate(users)
-        ]  # type: ignore[misc]
+        ]
     )
     Transfer.objects.bulk_create(
-        [copy_of(t, {Person: p}) for t in Transfer.objects.filter(person=person) for p in people]  # type: ignore[misc]
+        [copy_of(t, {Person: p}) for t in Transfer.objects.filter(person=person) for p in people]
     )
-    enrolments = Enrolment.objects.bulk_create([copy_of(attempt.enrolment, {Person: p}) for p in people])  # type: ignore[misc]
+    enrolments = Enrolment.objects.bulk_create([copy_of(attempt.enrolment, {Person: p}) for p in people])
     attempts = Attempt.objects.bulk_create(
-        [copy_of(attempt, {Person: p, Enrolment: e}) for p, e in zip(people, enrolments, strict=True)]  # type: ignore[misc]
+        [copy_of(attempt, {Person: p, Enrolment: e}) for p, e in zip(people, enrolments, strict=True)]
     )
     responses = list(Response.objects.filter(attempt=attempt))
-    Response.objects.bulk_create([copy_of(r, {Attempt: a}) for a in attempts for r in responses])  # type: ignore[misc]
+    Response.objects.bulk_create([copy_of(r, {Attempt: a}) for a in attempts for r in responses])
     return attempts
 
 
