@@ -22,7 +22,7 @@ from tests.faults.servers import wait_until
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow]
 
-RECOVERY_BOUND = 600  # seconds: a bound on waiting, never a measure of speed
+RECOVERY_BOUND = 1500  # seconds: a bound on waiting (a loaded machine), never a measure of speed
 OUTAGE = 8  # seconds a server stays away, long enough for every process to meet it
 
 
@@ -74,7 +74,7 @@ def test_three_sigkills_of_the_worker_during_a_flood_lose_nothing_and_do_nothing
     points = [
         ("graded", stack.graded, FLOOD // 10),
         ("graded", stack.graded, FLOOD // 2),
-        ("rendered", stack.rendered, FLOOD // 3),
+        ("rendered", stack.rendered, FLOOD // 10),
     ]
     for what, counter, at in points:
         wait_until(lambda c=counter, n=at: c() >= n, timeout=RECOVERY_BOUND, what=f"{at} {what}", step=0.05)
