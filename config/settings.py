@@ -248,6 +248,10 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+    if CELERY_BROKER_URL.startswith("redis://"):
+        # Kombu's Redis transport, except that an item that is not a message is dropped with an
+        # error logged instead of stopping the worker (config/broker.py).
+        CELERY_BROKER_TRANSPORT = "config.broker:Transport"
 # Queues per kind of work (config/celery_routes.py); the Procfile runs a worker per queue.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_ROUTES = ("config.celery_routes.route_task",)

@@ -19,6 +19,7 @@ class ThrottleUnavailable(APIException):
     status_code = 503
     default_detail = "Signing in is unavailable for a moment; try again shortly."
     default_code = "throttle_unavailable"
+    wait = 5  # DRF's exception handler turns it into Retry-After
 
 
 class ScopedThrottle(ScopedRateThrottle):

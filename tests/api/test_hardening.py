@@ -140,6 +140,7 @@ def test_with_redis_down_sign_in_answers_503_not_500(api, redis_down, learner):
     # counter it refuses for now rather than let every guess through.
     assert response.status_code == 503
     assert response.json()["code"] == "throttle_unavailable"
+    assert response["Retry-After"] == "5"
 
 
 # --- 5. X-Forwarded-For ----------------------------------------------------------------------
