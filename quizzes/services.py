@@ -736,22 +736,21 @@ def _validated_answers(attempt: Attempt, answers: Sequence[Answer]) -> dict[int,
 
 
 def _save_locked(attempt: Attempt, answers: Sequence[Answer], now: datetime) -> None:
+    """Upsert the answers in one statement (INSERT ... ON CONFLICT on attempt and question): a
+    question's answer lives in the one field its type stores it in, so writing that field and
+    the save time is all an update does, as a read-then-write did in three statements."""
     validated = _validated_answers(attempt, answers)
-    existing = {r.question_ref: r for r in attempt.responses.all()}
-    to_update, to_create = [], []
-    for question_id, (field, stored) in validated.items():
-        response = existing.get(question_id)
-        if response is None:
-            to_create.append(
-                Response(attempt=attempt, question_ref=question_id, saved_at=now, **{field: stored})
-            )
-        else:
-            setattr(response, field, stored)
-            response.saved_at = now
-            to_update.append(response)
-    Response.objects.bulk_create(to_create)
-    fields = sorted({field for field, _ in validated.values()})
-    Response.objects.bulk_update(to_update, [*fields, "saved_at"])
+    if not validated:
+        return
+    Response.objects.bulk_create(
+        [
+            Response(attempt=attempt, question_ref=question_id, saved_at=now, **{field: stored})
+            for question_id, (field, stored) in validated.items()
+        ],
+        update_conflicts=True,
+        unique_fields=["attempt", "question_ref"],
+        update_fields=[*sorted({field for field, _ in validated.values()}), "saved_at"],
+    )
 
 
 def _locked(attempt_id: int) -> Attempt:
