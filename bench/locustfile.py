@@ -1,4 +1,5 @@
-"""200 learners: each starts an attempt, saves answers one at a time, submits, and again.
+"""200 learners: each starts an attempt, saves answers one at a time, submits, and again; or
+200 users of one endpoint (verify, course detail, HR's list); or the bare DRF view.
 Tokens and quiz id come from the files bench/flood.py writes (var/bench/locust-*.json)."""
 
 import itertools
@@ -33,6 +34,41 @@ class Learner(HttpUser):
                 f"/api/v1/attempts/{body['id']}/answers/", json={"answers": [answer]}, name="answers"
             )
         self.client.post(f"/api/v1/attempts/{body['id']}/submit/", name="submit")
+
+
+class Verify(HttpUser):
+    """Anyone checking a certificate's code (no sign-in)."""
+
+    wait_time = constant(float(os.environ.get("BENCH_WAIT", "0")))
+
+    @task
+    def verify(self) -> None:
+        self.client.get(f"/api/v1/verify/{DATA['code']}/", name="verify")
+
+
+class CourseDetail(HttpUser):
+    wait_time = constant(float(os.environ.get("BENCH_WAIT", "0")))
+
+    def on_start(self) -> None:
+        n = next(_ids) % len(DATA["tokens"])
+        self.client.headers["Authorization"] = f"Bearer {DATA['tokens'][n]}"
+
+    @task
+    def course(self) -> None:
+        self.client.get(f"/api/v1/courses/{DATA['course']}/", name="course")
+
+
+class HrList(HttpUser):
+    """HR's certificate list of a course (the first page, 50 certificates)."""
+
+    wait_time = constant(float(os.environ.get("BENCH_WAIT", "0")))
+
+    def on_start(self) -> None:
+        self.client.headers["Authorization"] = f"Bearer {DATA['hr']}"
+
+    @task
+    def hr_list(self) -> None:
+        self.client.get(f"/api/v1/hr/certificates/?course={DATA['course']}", name="hr list")
 
 
 class Bare(HttpUser):
