@@ -8,8 +8,10 @@
 3. Idle: attempts submitted one at a time; submit -> graded p50/p99, against a marked no-op
    task's send -> done round trip.
 4. The web (BENCH_WEB=1): gunicorn as the Procfile (2 workers x 4 threads) with a bare DRF view
-   beside the API; locust headless, 200 users, first against the bare view, then the learners'
-   flow (start, answer saves, submit); p50/p99 and requests/s, ratio to the bare view.
+   beside the API; locust headless, 200 users; the bare view, then the learners' flow (start,
+   answer saves, submit); the bare view again, then public verify; again, then a course's
+   detail; again, then HR's certificate list: p50/p99 and requests/s, ratio to the bare view
+   measured just before.
 
 Run with `make bench-flood` (PostgreSQL `lencana_h12` and Redis DB 12 by default)."""
 
@@ -41,6 +43,8 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import Max  # noqa: E402
 
+from certificates import services as certificate_services  # noqa: E402
+from certificates.models import Certificate  # noqa: E402
 from courses.models import Course  # noqa: E402
 from people.tokens import tokens_for  # noqa: E402
 from quizzes import services  # noqa: E402
@@ -186,6 +190,10 @@ def idle() -> tuple[list[float], list[float]]:
     return grade, floor
 
 
+def number(text: str) -> float:
+    return float("nan") if text == "N/A" else float(text)  # locust's figure of no request
+
+
 def locust(user_class: str, data: Path, name: str, port: int) -> dict[str, dict[str, float]]:
     prefix = VAR / f"locust-{name}"
     env = {**os.environ, "BENCH_LOCUST_DATA": str(data)}
@@ -222,9 +230,9 @@ def locust(user_class: str, data: Path, name: str, port: int) -> dict[str, dict[
     with open(f"{prefix}_stats.csv") as f:
         for row in csv.DictReader(f):
             out[row["Name"]] = {
-                "rps": float(row["Requests/s"]),
-                "p50": float(row["50%"]),
-                "p99": float(row["99%"]),
+                "rps": number(row["Requests/s"]),
+                "p50": number(row["50%"]),
+                "p99": number(row["99%"]),
                 "n": float(row["Request Count"]),
                 "fail": float(row["Failure Count"]),
             }
@@ -238,16 +246,53 @@ def row(name: str, s: dict[str, float]) -> str:
     )
 
 
+def certified(quiz: Quiz, n: int) -> list[Certificate]:
+    """`n` people who passed the web course, with their certificates (the first one rendered)."""
+    out = []
+    for _ in range(n):
+        attempt = services.attempt_start(quiz=quiz, person=factories.person())
+        services.attempt_submit(attempt=attempt, answers=correct(attempt))
+        services.attempts_grade(attempt_ids=[attempt.pk])
+        certificate = certificate_services.certificate_issue(enrolment_id=attempt.enrolment_id)
+        assert certificate is not None
+        out.append(certificate)
+    certificate_services.certificate_render(certificate_id=out[0].pk)
+    return out
+
+
+# Each measured user class, run right after the bare view (its floor), with its goal: the
+# share of the bare view's requests/s it should reach.
+WEB = [
+    ("Learner", "learners' flow", ("start", "answers", "submit"), 0.5),
+    ("Verify", "public verify", ("verify",), 0.7),
+    ("CourseDetail", "course detail", ("course",), 0.5),
+    ("HrList", "HR cert. list", ("hr list",), 0.5),
+]
+
+
 def web() -> None:
     course = course_with_20_questions(f"web-{uuid.uuid4().hex[:8]}", max_attempts=30_000)
     quiz = Quiz.objects.get(module__course=course)
     people = [factories.person() for _ in range(USERS)]
+    certificates = certified(quiz, 50)
+    hr = factories.person(roles=("hr",), function="other")
     data = VAR / "locust-data.json"
     tokens = [tokens_for(p.user)["access"] for p in people]  # type: ignore[arg-type]
-    data.write_text(json.dumps({"quiz": quiz.pk, "tokens": tokens}))
+    data.write_text(
+        json.dumps(
+            {
+                "quiz": quiz.pk,
+                "course": course.pk,
+                "tokens": tokens,
+                "code": certificates[0].code,
+                "hr": tokens_for(hr.user)["access"],  # type: ignore[arg-type]
+            }
+        )
+    )
     port = 18000 + os.getpid() % 1000
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", "PYTHONPATH": str(ROOT),
-           "THROTTLE_ANSWERS": "1000000/min", "THROTTLE_SUBMIT": "1000000/min"}  # fmt: skip
+           "THROTTLE_ANSWERS": "1000000/min", "THROTTLE_SUBMIT": "1000000/min",
+           "THROTTLE_VERIFY": "1000000/min"}  # fmt: skip
     gunicorn = subprocess.Popen(
         [
             str(BIN / "gunicorn"),
@@ -267,17 +312,18 @@ def web() -> None:
     try:
         time.sleep(4)
         print(f"web: gunicorn 2 workers x 4 threads, locust {USERS} users, {SECONDS} s each, "
-              f"wait {os.environ.get('BENCH_WAIT', '0')} s")  # fmt: skip
-        bare = locust("Bare", data, "bare", port)["bare"]
-        print(f"{row('bare DRF view', bare)}   ({load()})")
-        flow = locust("Learner", data, "flow", port)
-        print(f"  (learners' flow, {load()})")
-        for name in ("start", "answers", "submit", "Aggregated"):
-            if name in flow:
-                s = flow[name]
-                print(f"{row(name, s)}  p50 ratio bare/this {bare['p50'] / max(s['p50'], 1):.2f}x")
-        agg = flow["Aggregated"]
-        print(f"  flow requests/s over bare requests/s: {agg['rps'] / bare['rps']:.2f}x")
+              f"wait {os.environ.get('BENCH_WAIT', '0')} s; each after its own bare-view floor")  # fmt: skip
+        for user_class, title, names, goal in WEB:
+            bare = locust("Bare", data, "bare", port)["bare"]
+            print(f"{row('bare DRF view', bare)}   ({load()})")
+            measured = locust(user_class, data, user_class.lower(), port)
+            print(f"  {title} ({load()})")
+            for name in (*names, "Aggregated") if len(names) > 1 else names:
+                if name in measured:
+                    s = measured[name]
+                    print(f"{row(name, s)}  p50 bare/this {bare['p50'] / max(s['p50'], 1):.2f}x")
+            agg = measured["Aggregated"]
+            print(f"  {title}: req/s over the bare view's {agg['rps'] / bare['rps']:.2f}x (goal {goal}x)")
     finally:
         stop(gunicorn)
 

@@ -1,4 +1,5 @@
-"""200 learners: each starts an attempt, saves answers one at a time, submits, and again.
+"""200 learners: each starts an attempt, saves answers one at a time, submits, and again; or
+200 users of one endpoint (verify, course detail, HR's list); or the bare DRF view.
 Tokens and quiz id come from the files bench/flood.py writes (var/bench/locust-*.json)."""
 
 import itertools
@@ -13,12 +14,23 @@ _ids = itertools.count()
 SAVES = 5
 
 
-class Learner(HttpUser):
+class BenchUser(HttpUser):
+    abstract = True
     wait_time = constant(float(os.environ.get("BENCH_WAIT", "0")))
+    signed_in_as = ""  # "": anonymous; "tokens": a learner's each; else the one token under that key
 
     def on_start(self) -> None:
-        n = next(_ids) % len(DATA["tokens"])
-        self.client.headers["Authorization"] = f"Bearer {DATA['tokens'][n]}"
+        if self.signed_in_as == "tokens":
+            token = DATA["tokens"][next(_ids) % len(DATA["tokens"])]
+        elif self.signed_in_as:
+            token = DATA[self.signed_in_as]
+        else:
+            return
+        self.client.headers["Authorization"] = f"Bearer {token}"
+
+
+class Learner(BenchUser):
+    signed_in_as = "tokens"
 
     @task
     def take_quiz(self) -> None:
@@ -35,9 +47,33 @@ class Learner(HttpUser):
         self.client.post(f"/api/v1/attempts/{body['id']}/submit/", name="submit")
 
 
-class Bare(HttpUser):
-    wait_time = constant(float(os.environ.get("BENCH_WAIT", "0")))
+class Verify(BenchUser):
+    """Anyone checking a certificate's code (no sign-in)."""
 
+    @task
+    def verify(self) -> None:
+        self.client.get(f"/api/v1/verify/{DATA['code']}/", name="verify")
+
+
+class CourseDetail(BenchUser):
+    signed_in_as = "tokens"
+
+    @task
+    def course(self) -> None:
+        self.client.get(f"/api/v1/courses/{DATA['course']}/", name="course")
+
+
+class HrList(BenchUser):
+    """HR's certificate list of a course (the first page, 50 certificates)."""
+
+    signed_in_as = "hr"
+
+    @task
+    def hr_list(self) -> None:
+        self.client.get(f"/api/v1/hr/certificates/?course={DATA['course']}", name="hr list")
+
+
+class Bare(BenchUser):
     @task
     def bare(self) -> None:
         self.client.get("/bench/bare/", name="bare")

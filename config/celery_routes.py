@@ -16,12 +16,16 @@ QUEUE_OF_APP = {
 }
 QUEUES = (DEFAULT_QUEUE, "grading", "certificates", "reports")
 DELIVER_TASK = "events.tasks.deliver_event_task"
+DELIVER_MANY_TASK = "events.tasks.deliver_events_task"
 
 
 def route_task(name: str, args: Any, kwargs: Any, options: Any, task: Any = None, **kw: Any) -> dict | None:
     if name == DELIVER_TASK:
         handler = (args[1] if args and len(args) > 1 else (kwargs or {}).get("handler_name")) or ""
-        app = handler.split(".", 1)[0]
+        app = str(handler).split(".", 1)[0]
+    elif name == DELIVER_MANY_TASK:  # the handlers of one message share their queue
+        names = (args[1] if args and len(args) > 1 else (kwargs or {}).get("handler_names")) or [""]
+        app = str(names[0]).split(".", 1)[0]
     elif name.endswith("sweep_attempts_task"):
         return None  # a periodic pass: with the relay, on the default queue
     else:

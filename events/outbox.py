@@ -15,11 +15,13 @@ from events.models import Event
 logger = logging.getLogger(__name__)
 
 DELIVER_TASK = "events.tasks.deliver_event_task"
+# Many events and/or many handlers of one queue in one message (events.tasks.deliver_events_task).
+DELIVER_MANY_TASK = "events.tasks.deliver_events_task"
 
 
 def record(event_type: str, **data: Any) -> Event:
-    """Write an event in the current transaction; after it commits, queue one delivery per
-    handler. Must be called inside the transaction of the change it reports."""
+    """Write an event in the current transaction; after it commits, queue its deliveries (one
+    message per queue of its handlers). Must be called inside the transaction of the change it reports."""
     return record_many(event_type, [data])[0]
 
 
@@ -48,35 +50,51 @@ def record_many(event_type: str, items: list[dict[str, Any]]) -> list[Event]:
     )
     if handlers:
         ids = [event.pk for event in events]
-        transaction.on_commit(lambda: _send_each(ids, handlers))
+        transaction.on_commit(lambda: send_deliveries_many(ids, handlers))
     return events
 
 
-def _send_each(event_ids: list[int], handler_names: list[str]) -> None:
-    if len(event_ids) == 1:
-        send_deliveries(event_ids[0], handler_names)
-        return
-    try:
-        # One producer (one connection from the pool) for all of them.
-        with current_app.producer_or_acquire() as producer:
-            for event_id in event_ids:
-                if not send_deliveries(event_id, handler_names, producer=producer):
-                    return  # the broker is away: the relay sends the rest
-    except Exception:
-        logger.warning("could not queue %s events; the relay will retry", len(event_ids))
+def _queue_of(handler_name: str) -> Any:
+    """The queue the configured router sends this handler's deliveries to (None: the default)."""
+    route = current_app.amqp.router.route({}, DELIVER_TASK, args=(0, handler_name))
+    queue = route.get("queue")
+    return getattr(queue, "name", queue)
 
 
-def send_deliveries(
-    event_id: int, handler_names: list[str], *, expires: float | None = None, producer: Any = None
+def send_deliveries_many(
+    event_ids: list[int], handler_names: list[str], *, expires: float | None = None
 ) -> bool:
+    """Queue the deliveries of many events (or of one event to many handlers) with as few
+    messages as the queues allow: one message per queue naming every event and every handler
+    of that queue, all through one producer (one broker connection). Returns whether the broker
+    took them all; what it did not take, the relay sends again (the outbox row is the truth)."""
+    if len(event_ids) == 1 and len(handler_names) == 1:
+        return send_deliveries(event_ids[0], handler_names, expires=expires)
+    by_queue: dict[Any, list[str]] = {}
+    try:
+        for name in handler_names:
+            by_queue.setdefault(_queue_of(name), []).append(name)
+        with current_app.producer_or_acquire() as producer:
+            for names in by_queue.values():
+                current_app.send_task(
+                    DELIVER_MANY_TASK, args=[event_ids, names], expires=expires, producer=producer
+                )
+    except Exception:  # any broker failure; the outbox rows are the source of truth
+        logger.warning("could not queue %s events; the relay will retry", len(event_ids))
+        return False
+    return True
+
+
+def send_deliveries(event_id: int, handler_names: list[str], *, expires: float | None = None) -> bool:
     """Queue deliveries; returns whether the broker took them all. A broker that cannot be
     reached loses nothing: the event stays undelivered in the outbox and the periodic relay
-    pass queues it again. `expires` (seconds) lets a worker drop a stale copy unread."""
-    for name in handler_names:
-        try:
-            extra = {"producer": producer} if producer is not None else {}
-            current_app.send_task(DELIVER_TASK, args=[event_id, name], expires=expires, **extra)
-        except Exception:  # any broker failure; the outbox row is the source of truth
-            logger.warning("could not queue event %s for %s; the relay will retry", event_id, name)
-            return False
+    pass queues it again. `expires` (seconds) lets a worker drop a stale copy unread. Several
+    handlers of one event go out as one message per queue (`send_deliveries_many`)."""
+    if len(handler_names) > 1:
+        return send_deliveries_many([event_id], handler_names, expires=expires)
+    try:
+        current_app.send_task(DELIVER_TASK, args=[event_id, handler_names[0]], expires=expires)
+    except Exception:  # any broker failure; the outbox row is the source of truth
+        logger.warning("could not queue event %s for %s; the relay will retry", event_id, handler_names[0])
+        return False
     return True

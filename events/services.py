@@ -2,23 +2,24 @@
 undelivered, and pruning by retention."""
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from events import registry
 from events.models import Delivery, Event
-from events.outbox import send_deliveries
+from events.outbox import send_deliveries, send_deliveries_many
 
 logger = logging.getLogger(__name__)
 
 RELAY_BATCH = 500
 # How many waiting events a batch handler's delivery takes at once.
-DELIVERY_BATCH = 100
+DELIVERY_BATCH = 200
 # Events this worker process delivered in a batch, per handler: their own messages, which
 # follow, are dropped here without a query (those deliveries are committed). Bounded; a
 # forgotten id costs only the query. Only in worker processes (events.tasks turns it on): a test
@@ -26,6 +27,8 @@ DELIVERY_BATCH = 100
 _delivered_here: dict[str, set[int]] = {}
 remember_batches = False
 MAX_BACKOFF = timedelta(hours=1)
+# The database errors a task retries (the connection went away; it comes back).
+TRANSIENT = (OperationalError, InterfaceError)
 
 
 def event_deliver(*, event_id: int, handler_name: str) -> bool:
@@ -61,46 +64,93 @@ def event_deliver(*, event_id: int, handler_name: str) -> bool:
     return True
 
 
+def events_deliver(*, event_ids: list[int], handler_names: list[str], budget_seconds: float = 20) -> int:
+    """Deliver many events to many handlers (one message of `outbox.send_deliveries_many`):
+    each event to each handler as `event_deliver` does, once. An event that fails (or is gone)
+    is logged and left to the relay; its neighbours go through. A non-atomic handler can be
+    slow (a webhook's POST): past `budget_seconds` the rest goes back to the queue as a new
+    message, so no task runs into its time limit. Returns how many deliveries ran."""
+    started = time.monotonic()
+    ran = 0
+    for h, name in enumerate(handler_names):
+        for i, event_id in enumerate(event_ids):
+            if time.monotonic() - started > budget_seconds:
+                rest = [(event_ids[i:], [name]), (event_ids, handler_names[h + 1 :])]
+                for ids, names in rest:
+                    if ids and names:
+                        send_deliveries_many(ids, names)
+                return ran
+            try:
+                ran += event_deliver(event_id=event_id, handler_name=name)
+            except Event.DoesNotExist:
+                logger.warning("event %s no longer exists (pruned); nothing to deliver", event_id)
+            except TRANSIENT:
+                raise  # the task retries the message; what went through is skipped then
+            except Exception:
+                logger.exception("event %s for %s failed; the relay will deliver it again", event_id, name)
+    return ran
+
+
 def _deliver_batch(event_id: int, handler: registry.Handler) -> bool:
     """Deliver this event and up to DELIVERY_BATCH - 1 others of its type still waiting for the
     handler, in one transaction: the delivery rows in one insert, then the handler once.
 
-    Exactly once: every batch locks its events' rows (the named one waiting for its lock, the
-    others skipped while another worker holds them) and leaves out those already delivered."""
+    Exactly once: every batch locks its events' rows, skipping those another worker holds, and
+    leaves out those already delivered. A named event that another worker holds is in that
+    worker's batch (which delivers it, or on failure delivers its events one by one): this
+    worker does not wait for it but takes the waiting events nobody holds, so the workers of a
+    flood grade side by side; every message, even one whose event is done, is a wake-up that
+    takes what is waiting. Returns whether it delivered anything."""
     assert handler.batch is not None
     here = _delivered_here.setdefault(handler.name, set()) if remember_batches else set()
     if event_id in here:
         here.discard(event_id)
         return False
     with transaction.atomic():
-        event = Event.objects.select_for_update().get(pk=event_id)
-        if Delivery.objects.filter(event=event, handler=handler.name).exists():
-            return False
+        event = Event.objects.select_for_update(skip_locked=True).filter(pk=event_id).first()
+        if event is None and not Event.objects.filter(pk=event_id).exists():
+            raise Event.DoesNotExist(f"event {event_id}")
+        named = event is not None and not Delivery.objects.filter(event=event, handler=handler.name).exists()
         others = list(
             Event.objects.select_for_update(skip_locked=True)
-            .filter(type=event.type, done_at__isnull=True, failed_at__isnull=True)
-            .exclude(pk=event.pk)
+            .filter(type=handler.event_type, done_at__isnull=True, failed_at__isnull=True)
+            .exclude(pk=event_id)
             .exclude(pk__in=Delivery.objects.filter(handler=handler.name).values("event_id"))
-            .order_by("id")[: DELIVERY_BATCH - 1]
+            .order_by("id")[: DELIVERY_BATCH - int(named)]
         )
-        batch = [event, *others]
+        batch = [event, *others] if named and event is not None else others
+        if not batch:
+            return False
         try:
             with transaction.atomic():
                 _run_batch(handler, batch)
         except Exception:
-            if not others:
+            if len(batch) == 1:
                 raise
-            # One bad event must not hold up its batch mates: this one alone, as before.
+            # One bad event must not hold up its batch mates: each alone, as before.
             logger.exception(
-                "batch of %s events for %s failed; delivering %s alone", len(batch), handler.name, event.pk
+                "batch of %s events for %s failed; delivering them one by one", len(batch), handler.name
             )
-            batch = [event]
-            _run_batch(handler, batch)
+            batch = _run_one_by_one(handler, batch)
         _mark_done(batch)
     if len(here) > 50_000:
         here.clear()
-    here.update(e.pk for e in batch[1:])
-    return True
+    here.update(e.pk for e in batch if e.pk != event_id)
+    return bool(batch)
+
+
+def _run_one_by_one(handler: registry.Handler, batch: list[Event]) -> list[Event]:
+    done = []
+    for event in batch:
+        try:
+            with transaction.atomic():
+                _run_batch(handler, [event])
+            done.append(event)
+        except Exception:
+            logger.exception(
+                "event %s for %s failed; the relay will deliver it again", event.pk, handler.name
+            )
+    return done
 
 
 def _run_batch(handler: registry.Handler, batch: list[Event]) -> None:

@@ -6,16 +6,23 @@ once it no longer matches, whoever changed the password (the API, the admin, `ch
 with no table to keep in step. Refresh tokens rotate and the used one is blacklisted
 (simplejwt's token_blacklist); signing out blacklists the refresh token given."""
 
+import logging
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils.encoding import force_str
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework_simplejwt import authentication, serializers
 from rest_framework_simplejwt.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import RefreshToken, Token
+
+logger = logging.getLogger(__name__)
 
 PASSWORD_CLAIM = "pwd"  # noqa: S105 (a claim name, not a password)
 
@@ -56,9 +63,47 @@ class TokenRefreshSerializer(serializers.TokenRefreshSerializer):
         return super().validate(attrs)
 
 
+# The user a token names, kept in the cache between requests (a query less per request); the
+# token's password stamp is still checked against it on every request. Saving or deleting the
+# user (a new password, a deactivation: the API, the admin, `changepassword`) drops the entry at
+# once and again at the commit; the time-out bounds a change made around the ORM.
+USER_CACHE_SECONDS = 60
+
+
+def _user_key(user_id: Any) -> str:
+    return f"jwt-user:{user_id}"
+
+
+@receiver(post_save, sender=get_user_model())
+@receiver(post_delete, sender=get_user_model())
+def _forget_user(sender: Any, instance: Any, **kwargs: Any) -> None:
+    key = _user_key(instance.pk)
+
+    def forget() -> None:
+        try:
+            cache.delete(key)
+        except Exception:  # the cache is away: its entries time out by themselves
+            logger.warning("could not drop the cached user %s", instance.pk)
+
+    forget()
+    transaction.on_commit(forget)
+
+
 class JWTAuthentication(authentication.JWTAuthentication):
     def get_user(self, validated_token: Token) -> Any:
-        user = super().get_user(validated_token)  # refuses an inactive or deleted user
+        key = _user_key(validated_token.get(api_settings.USER_ID_CLAIM))
+        try:
+            user = cache.get(key)
+        except Exception:  # the cache is away: read the database as before
+            user = None
+        if user is None:
+            user = super().get_user(validated_token)  # refuses an inactive or deleted user
+            try:
+                cache.set(key, user, USER_CACHE_SECONDS)
+            except Exception:
+                logger.warning("could not cache user %s", user.pk)
+        elif not user.is_active:
+            raise AuthenticationFailed("User is inactive", code="user_inactive")
         _check_stamp(validated_token, user)
         return user
 

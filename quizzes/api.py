@@ -4,7 +4,6 @@ import dataclasses
 from typing import Any
 
 import django_filters
-from django.db.models import prefetch_related_objects
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -183,7 +182,7 @@ class AttemptOutputSerializer(serializers.ModelSerializer):
 
 
 def _attempt_of_requester(request: Request, attempt_id: int) -> Attempt:
-    attempt = selectors.attempt_get_for_person(attempt_id=attempt_id, person=person_for_user(request.user))
+    attempt = selectors.attempt_get_for_user(attempt_id=attempt_id, user_id=request.user.pk)
     if attempt is None:  # someone else's attempt is as unknown as a missing one
         raise NotFound("No such attempt.")
     return attempt
@@ -194,13 +193,6 @@ def _out(attempt_id: int, code: int = status.HTTP_200_OK) -> Response:
         Attempt.objects.select_related("version", "quiz").prefetch_related("responses").get(pk=attempt_id)
     )
     return Response(AttemptOutputSerializer(attempt).data, status=code)
-
-
-def _out_of(attempt: Attempt) -> Response:
-    """The answer for an attempt a service has just read (with its version and quiz): only its
-    responses are read again, once, so a save does not load the quiz version a second time."""
-    prefetch_related_objects([attempt], "responses")
-    return Response(AttemptOutputSerializer(attempt).data)
 
 
 class QuizResultSerializer(serializers.Serializer):
@@ -275,15 +267,28 @@ class AttemptDetailApi(APIView):
         return _out(_attempt_of_requester(request, attempt_id).pk)
 
 
+class SavedAnswersOutputSerializer(serializers.Serializer):
+    """What a save answers: the attempt's state and the answers just saved, as stored (not the
+    whole attempt: the learner has its questions, and a save is the most frequent request)."""
+
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    deadline = serializers.DateTimeField()
+    answers = serializers.ListField(child=serializers.DictField())
+
+
 class AttemptAnswersApi(APIView):
     throttle_scope = "answers"  # per user (people.throttling)
     patch_is_partial = False  # the OpenAPI document: `answers` is required
 
-    @extend_schema(request=AnswersInputSerializer, responses=AttemptOutputSerializer)
+    @extend_schema(request=AnswersInputSerializer, responses=SavedAnswersOutputSerializer)
     def patch(self, request: Request, attempt_id: int) -> Response:
         attempt = _attempt_of_requester(request, attempt_id)
-        attempt = services.attempt_save_answers(attempt=attempt, answers=_answers(request, required=True))
-        return _out_of(attempt)
+        answers = _answers(request, required=True)
+        attempt = services.attempt_save_answers(attempt=attempt, answers=answers)
+        saved = selectors.attempt_saved_answers(attempt=attempt, question_ids={a.question for a in answers})
+        out = {"id": attempt.pk, "status": attempt.status, "deadline": attempt.deadline, "answers": saved}
+        return Response(SavedAnswersOutputSerializer(out).data)
 
 
 class AttemptSubmitApi(APIView):

@@ -15,7 +15,17 @@ from courses.models import Course, Enrolment
 from courses.selectors import enrolment_is_current, enrolment_latest
 from people.models import Person
 from quizzes import grading, question_types
-from quizzes.models import Attempt, Category, Question, Quiz, QuizOverride, QuizVersion, Regrade, Tag
+from quizzes.models import (
+    Attempt,
+    Category,
+    Question,
+    Quiz,
+    QuizOverride,
+    QuizVersion,
+    Regrade,
+    Response,
+    Tag,
+)
 from quizzes.question_types import essay
 
 
@@ -220,6 +230,19 @@ def attempt_get_for_person(*, attempt_id: int, person: Person | None) -> Attempt
     return Attempt.objects.only("id", "person_id").filter(pk=attempt_id, person=person).first()
 
 
+def attempt_get_for_user(*, attempt_id: int, user_id: int | None) -> Attempt | None:
+    """`attempt_get_for_person` for the signed-in user, in one query (the person by a join)."""
+    if user_id is None:
+        return None
+    return Attempt.objects.only("id", "person_id").filter(pk=attempt_id, person__user_id=user_id).first()
+
+
+def attempt_saved_answers(*, attempt: Attempt, question_ids: Iterable[int]) -> list[dict[str, Any]]:
+    """`attempt_answers` of these questions only (what a save answers with)."""
+    responses = list(attempt.responses.filter(question_ref__in=list(question_ids)))
+    return attempt_answers(attempt=attempt, responses=responses)
+
+
 def attempts_of_person(*, person: Person) -> QuerySet[Attempt]:
     return Attempt.objects.filter(person=person).select_related("quiz__module__course").order_by("started_at")
 
@@ -319,11 +342,12 @@ def attempt_review_shown(*, attempt: Attempt, now: datetime | None = None) -> Re
     )
 
 
-def attempt_answers(*, attempt: Attempt) -> list[dict[str, Any]]:
-    """The attempt's saved answers, each under the key its question's type reads."""
+def attempt_answers(*, attempt: Attempt, responses: Iterable[Response] | None = None) -> list[dict[str, Any]]:
+    """The attempt's saved answers (or those of `responses`), each under the key its question's
+    type reads."""
     types = {q["id"]: question_types.get(q["type"]) for q in attempt.version.spec["questions"]}
     answers = []
-    for r in attempt.responses.all():
+    for r in attempt.responses.all() if responses is None else responses:
         question_type = types[r.question_ref]
         stored = getattr(r, question_type.stored_in)
         answer: dict[str, Any] = {"question": r.question_ref, "choices": r.choices}

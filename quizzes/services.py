@@ -829,22 +829,21 @@ def _validated_answers(attempt: Attempt, answers: Sequence[Answer]) -> dict[int,
 
 
 def _save_locked(attempt: Attempt, answers: Sequence[Answer], now: datetime) -> None:
+    """Upsert the answers in one statement (INSERT ... ON CONFLICT on attempt and question): a
+    question's answer lives in the one field its type stores it in, so writing that field and
+    the save time is all an update does, as a read-then-write did in three statements."""
     validated = _validated_answers(attempt, answers)
-    existing = {r.question_ref: r for r in attempt.responses.all()}
-    to_update, to_create = [], []
-    for question_id, (field, stored) in validated.items():
-        response = existing.get(question_id)
-        if response is None:
-            to_create.append(
-                Response(attempt=attempt, question_ref=question_id, saved_at=now, **{field: stored})
-            )
-        else:
-            setattr(response, field, stored)
-            response.saved_at = now
-            to_update.append(response)
-    Response.objects.bulk_create(to_create)
-    fields = sorted({field for field, _ in validated.values()})
-    Response.objects.bulk_update(to_update, [*fields, "saved_at"])
+    if not validated:
+        return
+    Response.objects.bulk_create(
+        [
+            Response(attempt=attempt, question_ref=question_id, saved_at=now, **{field: stored})
+            for question_id, (field, stored) in validated.items()
+        ],
+        update_conflicts=True,
+        unique_fields=["attempt", "question_ref"],
+        update_fields=[*sorted({field for field, _ in validated.values()}), "saved_at"],
+    )
 
 
 def _locked(attempt_id: int) -> Attempt:
@@ -923,17 +922,35 @@ def _grading_of(versions: Sequence[QuizVersion]) -> dict[int, _VersionGrading]:
     return {v.pk: _version_grading[(v.pk, v.published_at)] for v in versions}
 
 
-def _update_by_value(model: Any, rows: Sequence[Any], fields: list[str]) -> None:
-    """Write `fields` of many rows with one UPDATE per distinct set of values. Grading gives few
-    distinct values (a question scores full, nothing or a share; many attempts score the same),
-    and Django's bulk_update compiles a CASE branch per row and field, which cost seconds per
-    hundred attempts."""
-    groups: dict[tuple[Any, ...], list[int]] = {}
-    for row in rows:
-        groups.setdefault(tuple(getattr(row, f) for f in fields), []).append(row.pk)
-    for values, pks in groups.items():
-        for i in range(0, len(pks), 1000):
-            model.objects.filter(pk__in=pks[i : i + 1000]).update(**dict(zip(fields, values, strict=True)))
+def _update_rows(model: Any, fields: list[str], rows: Sequence[tuple[Any, ...]]) -> None:
+    """Write `fields` of many rows, each given as (pk, *values). On PostgreSQL one UPDATE joined
+    to the values as arrays (one parameter per column, whatever the number of rows); elsewhere
+    one UPDATE per distinct set of values: grading gives few (a question scores full, nothing
+    or a share; many attempts score the same), and Django's bulk_update compiles a CASE branch
+    per row and field, which cost seconds per hundred attempts."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        groups: dict[tuple[Any, ...], list[int]] = {}
+        for row in rows:
+            groups.setdefault(tuple(row[1:]), []).append(row[0])
+        for values, pks in groups.items():
+            for i in range(0, len(pks), 1000):
+                model.objects.filter(pk__in=pks[i : i + 1000]).update(
+                    **dict(zip(fields, values, strict=True))
+                )
+        return
+    qn = connection.ops.quote_name
+    meta = model._meta
+    columns = [meta.pk, *(meta.get_field(f) for f in fields)]
+    arrays = ", ".join(f"%s::{c.db_type(connection)}[]" for c in columns)
+    names = ", ".join(qn(c.column) for c in columns)
+    sets = ", ".join(f"{qn(c.column)} = v.{qn(c.column)}" for c in columns[1:])
+    pk = qn(meta.pk.column)
+    table = qn(meta.db_table)
+    sql = f"UPDATE {table} AS t SET {sets} FROM unnest({arrays}) AS v({names}) WHERE t.{pk} = v.{pk}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [list(column) for column in zip(*rows, strict=True)])
 
 
 def attempts_grade(*, attempt_ids: Sequence[int]) -> list[Attempt]:
@@ -952,12 +969,20 @@ def attempts_grade(*, attempt_ids: Sequence[int]) -> list[Attempt]:
         if not attempts:
             return []
         by_version = _grading_of(list({a.version_id: a.version for a in attempts}.values()))
-        responses: dict[int, list[Response]] = {a.pk: [] for a in attempts}
-        for response in Response.objects.filter(attempt__in=attempts):
-            responses[response.attempt_id].append(response)
+        # The answers as plain rows (id, attempt, question, then each field an answer is stored
+        # in): a model instance per response was most of a batch's time.
+        stored = sorted({f for v in by_version.values() for f in v.stored_in.values()})
+        column = {f: 3 + i for i, f in enumerate(stored)}
+        responses: dict[int, list[tuple[Any, ...]]] = {a.pk: [] for a in attempts}
+        for row in (
+            Response.objects.filter(attempt__in=[a.pk for a in attempts])
+            .order_by()
+            .values_list("id", "attempt_id", "question_ref", *stored)
+        ):
+            responses[row[1]].append(row)
         now = timezone.now()
         graded_events: list[dict[str, Any]] = []
-        changed: list[Response] = []
+        scores: list[tuple[Any, ...]] = []
         placeholders: list[Response] = []
         for attempt in attempts:
             version = by_version[attempt.version_id]
@@ -966,14 +991,11 @@ def attempts_grade(*, attempt_ids: Sequence[int]) -> list[Attempt]:
             given = responses[attempt.pk]
             result = grading.grade_attempt(
                 specs,
-                {r.question_ref: getattr(r, version.stored_in[r.question_ref]) for r in given},
+                {row[2]: row[column[version.stored_in[row[2]]]] for row in given},
                 pass_mark=version.pass_mark,
             )
             by_question = {g.question_id: g for g in result.questions}
-            for response in given:
-                response.score = by_question[response.question_ref].score
-                response.correct = by_question[response.question_ref].correct
-            changed.extend(given)
+            scores.extend((row[0], by_question[row[2]].score, by_question[row[2]].correct) for row in given)
             attempt.score, attempt.max_score = result.score, result.max_score
             attempt.percent, attempt.passed = result.percent, result.passed
             attempt.status = Attempt.Status.GRADED
@@ -985,7 +1007,7 @@ def attempts_grade(*, attempt_ids: Sequence[int]) -> list[Attempt]:
                 attempt.status, attempt.passed = Attempt.Status.NEEDS_REVIEW, None
                 # Every hand-graded question gets its place in the queue, an unanswered one too
                 # (an instructor sees the blank and gives it nothing).
-                answered = {r.question_ref for r in given}
+                answered = {row[2] for row in given}
                 placeholders.extend(
                     Response(attempt=attempt, question_ref=qid, saved_at=now, score=0)
                     for qid in sorted(version.by_hand.intersection(in_attempt) - answered)
@@ -1002,9 +1024,16 @@ def attempts_grade(*, attempt_ids: Sequence[int]) -> list[Attempt]:
                     "passed": result.passed,
                 }
             )
-        _update_by_value(Response, changed, ["score", "correct"])
+        _update_rows(Response, ["score", "correct"], scores)
         graded_fields = ["score", "max_score", "percent", "passed", "status", "graded_at"]
-        _update_by_value(Attempt, attempts, graded_fields)
+        _update_rows(
+            Attempt,
+            graded_fields,
+            [
+                (a.pk, *(str(a.status) if f == "status" else getattr(a, f) for f in graded_fields))
+                for a in attempts
+            ],
+        )
         Response.objects.bulk_create(placeholders)
         outbox.record_many(types.ATTEMPT_GRADED, graded_events)
     for attempt in attempts:

@@ -176,3 +176,23 @@ def test_course_progress_counts_only_the_current_cycle(learner):
     assert progress()["quizzes_passed"] == 2 and progress()["certificate_code"]
     certificate_revoke(certificate=Certificate.objects.get(holder=learner), reason="Ujian diulang")
     assert progress()["quizzes_passed"] == 0
+
+
+def test_a_save_answers_with_the_answers_it_saved_not_the_whole_attempt(started):
+    client, body = started
+    first, second = body["questions"][:2]
+    url = f"/api/v1/attempts/{body['id']}/answers/"
+    answer = {"question": first["id"], "choices": [first["choices"][0]["id"]]}
+    assert client.patch(url, {"answers": [answer]}, format="json").status_code == 200
+    changed = {"question": first["id"], "choices": [first["choices"][1]["id"]]}
+    other = {"question": second["id"], "choices": [second["choices"][0]["id"]]}
+    saved = client.patch(url, {"answers": [changed, other]}, format="json")
+    assert saved.status_code == 200
+    out = saved.json()
+    assert set(out) == {"id", "status", "deadline", "answers"}
+    assert out["status"] == "in_progress" and out["deadline"] == body["deadline"]
+    assert sorted(out["answers"], key=lambda a: a["question"]) == sorted(
+        [changed, other], key=lambda a: a["question"]
+    )
+    stored = {r.question_ref: r.choices for r in Response.objects.filter(attempt_id=body["id"])}
+    assert stored == {first["id"]: changed["choices"], second["id"]: other["choices"]}

@@ -217,3 +217,59 @@ def test_two_workers_delivering_the_same_event_at_once_grade_it_once(course, lea
 def submitted_committed(course, person) -> Attempt:
     with mock.patch("events.outbox.current_app"):  # no broker in this test: deliveries by hand
         return submitted(course, person)
+
+
+def test_a_graded_batch_goes_out_as_one_message_per_queue(course, django_capture_on_commit_callbacks):
+    """Grading many attempts records their `attempt.graded` events in one insert; after the
+    commit they go to the broker as one message per queue of the handlers (certificates, and
+    reports with webhooks), not one per event and handler."""
+    from config.celery import app
+
+    people = [factories.person() for _ in range(3)]
+    with mock.patch("events.outbox.current_app.send_task"):
+        attempts = [submitted(course, p) for p in people]
+    with mock.patch.object(app, "send_task") as send, django_capture_on_commit_callbacks(execute=True):
+        quiz_services.attempts_grade(attempt_ids=[a.pk for a in attempts])
+    graded = list(Event.objects.filter(type=types.ATTEMPT_GRADED).values_list("pk", flat=True))
+    assert len(graded) == 3
+    sent = {tuple(c.kwargs["args"][1]): c for c in send.call_args_list}
+    assert len(send.call_args_list) == 2
+    by_app = {names[0].split(".")[0]: names for names in sent}
+    assert set(by_app) == {"certificates", "reports"}
+    assert {h.name for h in registry.handlers_for(types.ATTEMPT_GRADED)} == {n for ns in sent for n in ns}
+    for call in send.call_args_list:
+        assert call.args == ("events.tasks.deliver_events_task",)
+        assert sorted(call.kwargs["args"][0]) == sorted(graded)
+
+
+def test_one_message_of_many_events_delivers_each_once_and_a_bad_one_holds_up_none(course, caplog):
+    from events.tasks import deliver_events_task
+
+    people = [factories.person() for _ in range(3)]
+    with mock.patch("events.outbox.current_app"):
+        attempts = [submitted(course, p) for p in people]
+        ids = list(Event.objects.filter(type=types.ATTEMPT_SUBMITTED).values_list("pk", flat=True))
+        deliver_events_task([987654321, *ids], [GRADER])  # the first is gone: logged, skipped
+        deliver_events_task(ids, [GRADER])  # again, as a broker may: nothing twice
+        deliver_events_task("x", None)  # malformed: dropped with an error in the log
+    assert Delivery.objects.filter(event__in=ids, handler=GRADER).count() == 3
+    assert Attempt.objects.filter(pk__in=[a.pk for a in attempts], status=Attempt.Status.GRADED).count() == 3
+    assert Event.objects.filter(type=types.ATTEMPT_GRADED).count() == 3
+    assert "987654321" in caplog.text and "malformed" in caplog.text
+
+
+def test_a_message_whose_event_is_done_still_takes_what_is_waiting(course):
+    """Every delivery message is a wake-up: one whose own event was delivered already (in an
+    earlier batch) grades the events still waiting, so a flood's workers never idle through
+    stale messages while attempts wait."""
+    people = [factories.person() for _ in range(3)]
+    with mock.patch("events.outbox.current_app"):
+        attempts = [submitted(course, p) for p in people]
+        first = Event.objects.filter(type=types.ATTEMPT_SUBMITTED).order_by("pk")[0]
+        with mock.patch.object(services, "DELIVERY_BATCH", 1):
+            assert services.event_deliver(event_id=first.pk, handler_name=GRADER) is True
+        assert Attempt.objects.filter(status=Attempt.Status.GRADED).count() == 1
+        assert services.event_deliver(event_id=first.pk, handler_name=GRADER) is True  # done, takes the rest
+        assert services.event_deliver(event_id=first.pk, handler_name=GRADER) is False  # nothing left
+    assert Attempt.objects.filter(pk__in=[a.pk for a in attempts], status=Attempt.Status.GRADED).count() == 3
+    assert Delivery.objects.filter(handler=GRADER).count() == 3

@@ -116,3 +116,21 @@ def test_a_deleted_users_refresh_token_is_401_not_500(api, learner):
     learner.delete()
     user.delete()
     assert refresh(api, pair["refresh"]).status_code == 401
+
+
+@pytest.mark.parametrize("change", ["password", "deactivate"])
+def test_the_token_user_comes_from_the_cache_and_a_change_drops_it(api, learner, change):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    pair = sign_in(api, learner.user.username)
+    assert get_courses(pair["access"]).status_code == 200  # reads the user, keeps it
+    with CaptureQueriesContext(connection) as queries:
+        assert get_courses(pair["access"]).status_code == 200
+    assert not [q for q in queries.captured_queries if 'FROM "auth_user"' in q["sql"]]
+    if change == "password":
+        learner.user.set_password("Diganti-di-Admin-2026")
+    else:
+        learner.user.is_active = False
+    learner.user.save()
+    assert get_courses(pair["access"]).status_code == 401
