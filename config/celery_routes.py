@@ -1,6 +1,7 @@
 """Which queue each task goes to, so a flood of one kind never starves the others.
 
-An event's delivery (`events.tasks.deliver_event_task(event_id, handler_name)`) carries every
+An event's delivery (`events.tasks.deliver_event_task(event_id, handler_name)`, or
+`deliver_events_task(event_ids, handler_name)` for many) carries every
 app's handlers: it is routed by the handler's app, so grading, issuing certificates and the
 HR side (compliance counters, webhooks) each have their own queue. Everything else (the relay,
 pruning, the deadline sweep) stays on the default queue `celery`."""
@@ -15,11 +16,11 @@ QUEUE_OF_APP = {
     "webhooks": "reports",
 }
 QUEUES = (DEFAULT_QUEUE, "grading", "certificates", "reports")
-DELIVER_TASK = "events.tasks.deliver_event_task"
+DELIVER_TASKS = ("events.tasks.deliver_event_task", "events.tasks.deliver_events_task")
 
 
 def route_task(name: str, args: Any, kwargs: Any, options: Any, task: Any = None, **kw: Any) -> dict | None:
-    if name == DELIVER_TASK:
+    if name in DELIVER_TASKS:
         handler = (args[1] if args and len(args) > 1 else (kwargs or {}).get("handler_name")) or ""
         app = handler.split(".", 1)[0]
     elif name.endswith("sweep_attempts_task"):

@@ -61,6 +61,21 @@ def event_deliver(*, event_id: int, handler_name: str) -> bool:
     return True
 
 
+def events_deliver_many(*, event_ids: list[int], handler_name: str) -> int:
+    """Hand many events to one handler, one after another, each as `event_deliver` does (once).
+    One that fails is logged and left undelivered for the relay; the others go on. Returns how
+    many ran."""
+    ran = 0
+    for event_id in event_ids:
+        try:
+            ran += event_deliver(event_id=event_id, handler_name=handler_name)
+        except Event.DoesNotExist:
+            logger.warning("event %s no longer exists (pruned); nothing to deliver", event_id)
+        except Exception:
+            logger.exception("event %s failed in %s; the relay will retry it", event_id, handler_name)
+    return ran
+
+
 def _deliver_batch(event_id: int, handler: registry.Handler) -> bool:
     """Deliver this event and up to DELIVERY_BATCH - 1 others of its type still waiting for the
     handler, in one transaction: the delivery rows in one insert, then the handler once.

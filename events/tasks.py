@@ -26,6 +26,12 @@ def deliver_event_task(event_id: int, handler_name: str) -> None:
         logger.warning("event %s no longer exists (pruned); nothing to deliver", event_id)
 
 
+@shared_task(acks_late=True)
+def deliver_events_task(event_ids: list[int], handler_name: str) -> None:
+    # Each event once (a repeated message finds them delivered); failures are left to the relay.
+    services.events_deliver_many(event_ids=event_ids, handler_name=handler_name)
+
+
 @shared_task(acks_late=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3)
 def relay_events_task() -> None:
     services.events_relay()

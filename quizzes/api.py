@@ -24,7 +24,7 @@ from core.errors import NotAllowed
 from courses.models import Module
 from people.permissions import IsInstructor
 from people.selectors import person_for_user
-from quizzes import analysis, gift, question_types, selectors, services
+from quizzes import analysis, gift, question_types, regrading, selectors, services
 from quizzes.models import Attempt, Category, Question, Quiz, QuizSlot, Regrade, Tag, TextFormat
 
 ANSWER_KEYS = ("choices", "text", "value", "pairs", "order")
@@ -518,10 +518,10 @@ class QuizAuthoringViewSet(Audited, ServiceWriteViewSet):
         if version is None:
             raise NotFound("The quiz has no such published version.")
         if data["dry_run"]:
-            changes = services.regrade_preview(version=version, dropped=data["drop"])
+            changes = regrading.regrade_preview(version=version, dropped=data["drop"])
             rows = self.RegradeChangeSerializer([vars(c) for c in changes], many=True).data
             return Response({"changes": rows})
-        job = services.regrade_start(
+        job = regrading.regrade_start(
             quiz=quiz,
             version=version,
             reason=data["reason"],

@@ -28,6 +28,7 @@ def queue_of(name: str, args: list) -> str:
 )
 def test_an_event_delivery_goes_to_the_queue_of_its_handlers_app(handler, queue):
     assert queue_of("events.tasks.deliver_event_task", [1, handler]) == queue
+    assert queue_of("events.tasks.deliver_events_task", [[1, 2], handler]) == queue  # many at once
 
 
 def test_periodic_passes_stay_on_the_default_queue():
