@@ -9,7 +9,7 @@ from typing import Any
 from quizzes import question_types
 from quizzes.question_types import QuestionSpec
 
-__all__ = ["AttemptGrade", "QuestionGrade", "QuestionSpec", "grade_attempt", "grade_question", "outcome"]
+__all__ = ["AttemptGrade", "QuestionGrade", "QuestionSpec", "grade_attempt", "grade_question"]
 
 CENT = Decimal("0.01")
 
@@ -29,6 +29,12 @@ class AttemptGrade:
     percent: Decimal
     passed: bool
     questions: tuple[QuestionGrade, ...]
+
+
+def outcome(score: Decimal, max_score: Decimal, *, pass_mark: int) -> tuple[Decimal, bool]:
+    """The percent (rounded half up to a cent) and the pass of a total out of `max_score`."""
+    percent = (score * 100 / max_score).quantize(CENT, rounding=ROUND_HALF_UP) if max_score else Decimal(0)
+    return percent, bool(max_score) and percent >= pass_mark
 
 
 def grade_question(spec: QuestionSpec, response: Any) -> QuestionGrade:
@@ -60,11 +66,11 @@ def grade_attempt(
     )
     score = sum((g.score for g in grades), Decimal(0))
     max_score = sum((g.max_score for g in grades), Decimal(0))
-    percent, passed = outcome(score, max_score, pass_mark=pass_mark)
-    return AttemptGrade(score=score, max_score=max_score, percent=percent, passed=passed, questions=grades)
-
-
-def outcome(score: Decimal, max_score: Decimal, *, pass_mark: int) -> tuple[Decimal, bool]:
-    """The percent (rounded half up to a cent) and the pass of a total out of `max_score`."""
     percent = (score * 100 / max_score).quantize(CENT, rounding=ROUND_HALF_UP) if max_score else Decimal(0)
-    return percent, bool(max_score) and percent >= pass_mark
+    return AttemptGrade(
+        score=score,
+        max_score=max_score,
+        percent=percent,
+        passed=bool(max_score) and percent >= pass_mark,
+        questions=grades,
+    )
