@@ -1,6 +1,7 @@
 """Which queue each task goes to, so a flood of one kind never starves the others.
 
-An event's delivery (`events.tasks.deliver_event_task(event_id, handler_name)`) carries every
+An event's delivery (`events.tasks.deliver_event_task(event_id, handler_name)`, or
+`deliver_events_task(event_ids, handler_name)` for many) carries every
 app's handlers: it is routed by the handler's app, so grading, issuing certificates and the
 HR side (compliance counters, webhooks) each have their own queue. Everything else (the relay,
 pruning, the deadline sweep) stays on the default queue `celery`."""

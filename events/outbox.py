@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from core import bulk
 from events import registry, types
 from events.models import Event
 
@@ -17,41 +18,46 @@ logger = logging.getLogger(__name__)
 DELIVER_TASK = "events.tasks.deliver_event_task"
 # Many events and/or many handlers of one queue in one message (events.tasks.deliver_events_task).
 DELIVER_MANY_TASK = "events.tasks.deliver_events_task"
+# At most this many events in one message: a bulk change (a regrade's thousands of events) goes
+# out as a few hundred messages, which workers share, not as one that a single worker holds.
+EVENTS_PER_MESSAGE = 500
 
 
 def record(event_type: str, **data: Any) -> Event:
     """Write an event in the current transaction; after it commits, queue its deliveries (one
     message per queue of its handlers). Must be called inside the transaction of the change it reports."""
-    return record_many(event_type, [data])[0]
+    [event_id], same = _record(event_type, [data], per_message=EVENTS_PER_MESSAGE)
+    return Event(pk=event_id, data=data, **same)
 
 
-def record_many(event_type: str, items: list[dict[str, Any]]) -> list[Event]:
-    """`record` for many events of one type, in one insert."""
+def record_many(
+    event_type: str, items: list[dict[str, Any]], *, per_message: int = EVENTS_PER_MESSAGE
+) -> list[int]:
+    """`record` for many events of one type, in one insert; returns their ids. They go out
+    `per_message` to a message per queue."""
+    return _record(event_type, items, per_message=per_message)[0]
+
+
+def _record(
+    event_type: str, items: list[dict[str, Any]], *, per_message: int
+) -> tuple[list[int], dict[str, Any]]:
     if event_type not in types.ALL:
         raise ValueError(f"unknown event type {event_type!r}")
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("events.record needs the transaction of the change it reports")
-    if not items:
-        return []
     now = timezone.now()
     handlers = [h.name for h in registry.handlers_for(event_type)]
-    relay_after = now + timedelta(seconds=settings.LENCANA_RELAY_AFTER_SECONDS)
-    events = Event.objects.bulk_create(
-        [
-            Event(
-                type=event_type,
-                data=data,
-                created_at=now,
-                done_at=None if handlers else now,
-                relay_after=relay_after,
-            )
-            for data in items
-        ]
-    )
-    if handlers:
-        ids = [event.pk for event in events]
-        transaction.on_commit(lambda: send_deliveries_many(ids, handlers))
-    return events
+    same = {
+        "type": event_type,
+        "created_at": now,
+        "done_at": None if handlers else now,
+        "relay_after": now + timedelta(seconds=settings.LENCANA_RELAY_AFTER_SECONDS),
+        "relays": 0,
+    }
+    ids = bulk.insert_rows(Event, [{"data": data} for data in items], ["data"], same=same, returning=True)
+    if handlers and ids:
+        transaction.on_commit(lambda: send_deliveries_many(ids, handlers, per_message=per_message))
+    return ids, same
 
 
 def _queue_of(handler_name: str) -> Any:
@@ -62,12 +68,17 @@ def _queue_of(handler_name: str) -> Any:
 
 
 def send_deliveries_many(
-    event_ids: list[int], handler_names: list[str], *, expires: float | None = None
+    event_ids: list[int],
+    handler_names: list[str],
+    *,
+    expires: float | None = None,
+    per_message: int = EVENTS_PER_MESSAGE,
 ) -> bool:
     """Queue the deliveries of many events (or of one event to many handlers) with as few
-    messages as the queues allow: one message per queue naming every event and every handler
-    of that queue, all through one producer (one broker connection). Returns whether the broker
-    took them all; what it did not take, the relay sends again (the outbox row is the truth)."""
+    messages as the queues allow: per queue, messages of up to `per_message` events naming
+    every handler of that queue, all through one producer (one broker connection). Returns
+    whether the broker took them all; what it did not take, the relay sends again (the outbox
+    row is the truth)."""
     if len(event_ids) == 1 and len(handler_names) == 1:
         return send_deliveries(event_ids[0], handler_names, expires=expires)
     by_queue: dict[Any, list[str]] = {}
@@ -76,9 +87,11 @@ def send_deliveries_many(
             by_queue.setdefault(_queue_of(name), []).append(name)
         with current_app.producer_or_acquire() as producer:
             for names in by_queue.values():
-                current_app.send_task(
-                    DELIVER_MANY_TASK, args=[event_ids, names], expires=expires, producer=producer
-                )
+                for i in range(0, len(event_ids), per_message):
+                    chunk = event_ids[i : i + per_message]
+                    current_app.send_task(
+                        DELIVER_MANY_TASK, args=[chunk, names], expires=expires, producer=producer
+                    )
     except Exception:  # any broker failure; the outbox rows are the source of truth
         logger.warning("could not queue %s events; the relay will retry", len(event_ids))
         return False

@@ -23,7 +23,7 @@ from core.errors import ServiceError
 from pages.access import error_message, role_required
 from pages.instructor import errors_onto, quiz_or_404
 from people.models import Role
-from quizzes import analysis, services
+from quizzes import analysis, regrading, services
 from quizzes import selectors as quiz_selectors
 from quizzes.models import Attempt, Quiz, QuizVersion
 
@@ -227,7 +227,7 @@ def regrade(request: HttpRequest, quiz_id: int) -> HttpResponse:
                     quiz.pk,
                     {"dry_run": False, "reason": reason, "version": version.number, "drop": dropped},
                 ):
-                    job = services.regrade_start(
+                    job = regrading.regrade_start(
                         quiz=quiz,
                         version=version,
                         reason=reason,
@@ -236,7 +236,7 @@ def regrade(request: HttpRequest, quiz_id: int) -> HttpResponse:
                     )
                 messages.success(request, _("Regrade started."))
                 return redirect("pages:instructor-regrade-job", regrade_id=job.pk)
-            changes = services.regrade_preview(version=version, dropped=dropped)
+            changes = regrading.regrade_preview(version=version, dropped=dropped)
         except (ValidationError, ServiceError) as exc:
             errors_onto(form, exc)
     context = {

@@ -24,7 +24,7 @@ from courses.models import Module
 from people.models import Person
 from people.permissions import IsHR, IsInstructor
 from people.selectors import person_for_user
-from quizzes import analysis, gift, question_types, selectors, services
+from quizzes import analysis, gift, question_types, regrading, selectors, services
 from quizzes.models import (
     Attempt,
     Category,
@@ -659,10 +659,10 @@ class QuizAuthoringViewSet(Audited, ServiceWriteViewSet):
         quiz = self.get_object()
         version = _version_or_404(quiz, data.get("version"))
         if data["dry_run"]:
-            changes = services.regrade_preview(version=version, dropped=data["drop"])
+            changes = regrading.regrade_preview(version=version, dropped=data["drop"])
             rows = self.RegradeChangeSerializer([vars(c) for c in changes], many=True).data
             return Response({"changes": rows})
-        job = services.regrade_start(
+        job = regrading.regrade_start(
             quiz=quiz,
             version=version,
             reason=data["reason"],

@@ -40,6 +40,12 @@ class AttemptGrade:
     questions: tuple[QuestionGrade, ...]
 
 
+def outcome(score: Decimal, max_score: Decimal, *, pass_mark: int) -> tuple[Decimal, bool]:
+    """The percent (rounded half up to a cent) and the pass of a total out of `max_score`."""
+    percent = (score * 100 / max_score).quantize(CENT, rounding=ROUND_HALF_UP) if max_score else Decimal(0)
+    return percent, bool(max_score) and percent >= pass_mark
+
+
 def grade_question(spec: QuestionSpec, response: Any) -> QuestionGrade:
     """Score one stored answer, by the rules of the question's type. `response` is what the
     type stores (for the choice types, the chosen choice ids; ids not among the question's

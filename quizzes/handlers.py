@@ -4,7 +4,7 @@ import logging
 
 from events import registry, types
 from events.models import Event
-from quizzes import selectors, services
+from quizzes import regrading, selectors, services
 from quizzes.models import Regrade
 
 logger = logging.getLogger(__name__)
@@ -33,6 +33,6 @@ def run_requested_regrade(event: Event) -> None:
     # Outside one transaction: a batch per transaction, so progress shows and a cut-short run
     # resumes where it stood when the relay delivers the event again.
     try:
-        services.regrade_run(regrade_id=event.data["regrade_id"])
+        regrading.regrade_run(regrade_id=event.data["regrade_id"])
     except Regrade.DoesNotExist:
         logger.warning("regrade %s no longer exists; nothing to run", event.data["regrade_id"])

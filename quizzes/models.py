@@ -262,6 +262,9 @@ class QuizVersion(models.Model):
     number = models.PositiveIntegerField()
     spec = models.JSONField()
     published_at = models.DateTimeField(auto_now_add=True)
+    # Raised when a regrade fixes the spec's keys: what a process parsed of an older revision
+    # is stale (quizzes.services._grading_of keys its cache by it).
+    revision = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["quiz", "-number"]

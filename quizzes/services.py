@@ -13,12 +13,13 @@ from typing import Any, NotRequired, TypedDict, Unpack
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Max, Model
+from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext
 
+from core import bulk
 from core.errors import Conflict, NotFoundError, ServiceError
 from core.services import field_error, model_assign, save_slugged, save_unique
 from courses import services as course_services
@@ -35,8 +36,6 @@ from quizzes.models import (
     QuizOverride,
     QuizSlot,
     QuizVersion,
-    Regrade,
-    RegradeChange,
     Response,
     Tag,
 )
@@ -899,58 +898,33 @@ class _VersionGrading:
     pass_mark: int
 
 
-# Versions are frozen, so their parsed specs never go stale; keyed by id and publication time,
-# so a test database that hands an id out again is not mistaken for the same version.
-_version_grading: dict[tuple[int, datetime], _VersionGrading] = {}
+# Versions are frozen but for a regrade's fixed keys (which raise `revision`); keyed by id,
+# publication time (a test database that hands an id out again is not the same version) and
+# revision.
+_version_grading: dict[tuple[int, datetime, int], _VersionGrading] = {}
+
+
+def _grading_key(version: QuizVersion) -> tuple[int, datetime, int]:
+    return (version.pk, version.published_at, version.revision)
 
 
 def _grading_of(versions: Sequence[QuizVersion]) -> dict[int, _VersionGrading]:
     """The parsed grading of each version; the specs of those not parsed yet in this process are
     read in one query."""
-    missing = [v.pk for v in versions if (v.pk, v.published_at) not in _version_grading]
+    missing = [v.pk for v in versions if _grading_key(v) not in _version_grading]
     if missing:
         if len(_version_grading) > 1000:
             _version_grading.clear()
-        for version in QuizVersion.objects.filter(pk__in=missing).only("pk", "published_at", "spec"):
+        fields = ("pk", "published_at", "revision", "spec")
+        for version in QuizVersion.objects.filter(pk__in=missing).only(*fields):
             specs = {q["id"]: grading.QuestionSpec.from_spec(q) for q in version.spec["questions"]}
-            _version_grading[(version.pk, version.published_at)] = _VersionGrading(
+            _version_grading[_grading_key(version)] = _VersionGrading(
                 specs=specs,
                 stored_in={i: question_types.get(s.type).stored_in for i, s in specs.items()},
                 by_hand=frozenset(i for i, s in specs.items() if question_types.get(s.type).graded_by_hand),
                 pass_mark=version.spec["pass_mark"],
             )
-    return {v.pk: _version_grading[(v.pk, v.published_at)] for v in versions}
-
-
-def _update_rows(model: Any, fields: list[str], rows: Sequence[tuple[Any, ...]]) -> None:
-    """Write `fields` of many rows, each given as (pk, *values). On PostgreSQL one UPDATE joined
-    to the values as arrays (one parameter per column, whatever the number of rows); elsewhere
-    one UPDATE per distinct set of values: grading gives few (a question scores full, nothing
-    or a share; many attempts score the same), and Django's bulk_update compiles a CASE branch
-    per row and field, which cost seconds per hundred attempts."""
-    if not rows:
-        return
-    if connection.vendor != "postgresql":
-        groups: dict[tuple[Any, ...], list[int]] = {}
-        for row in rows:
-            groups.setdefault(tuple(row[1:]), []).append(row[0])
-        for values, pks in groups.items():
-            for i in range(0, len(pks), 1000):
-                model.objects.filter(pk__in=pks[i : i + 1000]).update(
-                    **dict(zip(fields, values, strict=True))
-                )
-        return
-    qn = connection.ops.quote_name
-    meta = model._meta
-    columns = [meta.pk, *(meta.get_field(f) for f in fields)]
-    arrays = ", ".join(f"%s::{c.db_type(connection)}[]" for c in columns)
-    names = ", ".join(qn(c.column) for c in columns)
-    sets = ", ".join(f"{qn(c.column)} = v.{qn(c.column)}" for c in columns[1:])
-    pk = qn(meta.pk.column)
-    table = qn(meta.db_table)
-    sql = f"UPDATE {table} AS t SET {sets} FROM unnest({arrays}) AS v({names}) WHERE t.{pk} = v.{pk}"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [list(column) for column in zip(*rows, strict=True)])
+    return {v.pk: _version_grading[_grading_key(v)] for v in versions}
 
 
 def attempts_grade(*, attempt_ids: Sequence[int]) -> list[Attempt]:
@@ -1024,15 +998,19 @@ def attempts_grade(*, attempt_ids: Sequence[int]) -> list[Attempt]:
                     "passed": result.passed,
                 }
             )
-        _update_rows(Response, ["score", "correct"], scores)
+        # One UPDATE each (core.bulk: the rows as one JSON parameter): Django's bulk_update
+        # compiles a CASE branch per row and field, which cost seconds per hundred attempts.
+        bulk.update_rows(
+            Response, [{"pk": pk, "score": s, "correct": c} for pk, s, c in scores], ["score", "correct"]
+        )
         graded_fields = ["score", "max_score", "percent", "passed", "status", "graded_at"]
-        _update_rows(
+        bulk.update_rows(
             Attempt,
-            graded_fields,
             [
-                (a.pk, *(str(a.status) if f == "status" else getattr(a, f) for f in graded_fields))
+                {"pk": a.pk, **{f: str(a.status) if f == "status" else getattr(a, f) for f in graded_fields}}
                 for a in attempts
             ],
+            graded_fields,
         )
         Response.objects.bulk_create(placeholders)
         outbox.record_many(types.ATTEMPT_GRADED, graded_events)
@@ -1173,271 +1151,3 @@ def attempts_sweep(*, now: datetime | None = None) -> int:
     if overdue:
         logger.info("sweep: %s attempts auto-submitted", len(overdue))
     return len(overdue)
-
-
-# --- Regrading ------------------------------------------------------------------------------
-
-REGRADE_BATCH = 500
-
-
-@dataclass(frozen=True)
-class RegradeChangeRow:
-    attempt: int
-    old_score: Decimal | None
-    new_score: Decimal | None
-    old_passed: bool | None
-    new_passed: bool | None
-
-
-def _fixed_spec(version: QuizVersion, dropped: Sequence[int]) -> dict[str, Any]:
-    """The version's spec with the keys of the draft bank as they are now, and `dropped`
-    questions marked (full credit to everyone). What the learner saw (texts, choice ids, the
-    order) stays: choices take the draft's key by their position, so a choice set whose size
-    changed cannot be regraded (`choices_changed`); a question gone from the bank keeps its key."""
-    spec = dict(version.spec)
-    questions = {q["id"]: q for q in spec["questions"]}
-    unknown = [qid for qid in dropped if qid not in questions]
-    if unknown:
-        raise ServiceError(f"Questions {unknown} are not in this version.", code="unknown_question")
-    drafts = {q.pk: q for q in Question.objects.filter(pk__in=questions).prefetch_related("choices")}
-    fixed = []
-    for old in spec["questions"]:
-        new = dict(old)
-        draft = drafts.get(old["id"])
-        if draft is not None and draft.type == old["type"]:
-            own = _question_type(draft.type).freeze(draft)
-            if "choices" in own:
-                if len(own["choices"]) != len(old.get("choices") or ()):
-                    raise ServiceError(
-                        f"Question {old['id']} has a different number of choices now; "
-                        "a regrade can fix keys, not change what learners were shown.",
-                        code="choices_changed",
-                    )
-                own["choices"] = [
-                    {**was, **{k: now[k] for k in ("is_correct", "weight", "feedback")}}
-                    for was, now in zip(old["choices"], own["choices"], strict=True)
-                ]
-            new.update(own)
-            new["general_feedback"], new["explanation"] = draft.general_feedback, draft.explanation
-        new.pop("dropped", None)
-        if old["id"] in dropped or old.get("dropped"):
-            new["dropped"] = True
-        fixed.append(new)
-    spec["questions"] = fixed
-    return spec
-
-
-Prepared = dict[int, tuple[grading.QuestionSpec, question_types.QuestionType[Any], Mapping[str, Any]]]
-
-
-def _prepare(spec: Mapping[str, Any]) -> Prepared:
-    """Each question of a spec as grading reads it, made once for a whole batch of attempts."""
-    return {
-        q["id"]: (grading.QuestionSpec.from_spec(q), question_types.get(q["type"]), q)
-        for q in spec["questions"]
-    }
-
-
-def _regraded(
-    attempt: Attempt, spec: Mapping[str, Any], responses: Sequence[Response], prepared: Prepared | None = None
-) -> tuple[grading.AttemptGrade, dict[int, Decimal]]:
-    """The attempt's grade under `spec`; answers graded by hand keep the instructor's points."""
-    prepared = prepared or _prepare(spec)
-    in_attempt = [item["question"] for item in attempt.layout]
-    dropped = {qid for qid in in_attempt if prepared[qid][2].get("dropped")}
-    result = grading.grade_attempt(
-        [prepared[qid][0] for qid in in_attempt],
-        {r.question_ref: getattr(r, prepared[r.question_ref][1].stored_in) for r in responses},
-        pass_mark=spec["pass_mark"],
-        dropped=dropped,
-    )
-    scores = {g.question_id: g.score for g in result.questions}
-    for r in responses:
-        by_hand = prepared[r.question_ref][1].graded_by_hand
-        if by_hand and r.reviewed_at is not None and r.question_ref not in dropped:
-            scores[r.question_ref] = r.score or Decimal(0)
-    total = sum(scores.values(), Decimal(0))
-    percent = (
-        (total * 100 / result.max_score).quantize(grading.CENT, rounding=ROUND_HALF_UP)
-        if result.max_score
-        else Decimal(0)
-    )
-    return (
-        grading.AttemptGrade(
-            score=total,
-            max_score=result.max_score,
-            percent=percent,
-            passed=bool(result.max_score) and percent >= spec["pass_mark"],
-            questions=result.questions,
-        ),
-        scores,
-    )
-
-
-def _regrade_attempts(version: QuizVersion) -> Any:
-    return Attempt.objects.filter(
-        version=version, status__in=[Attempt.Status.GRADED, Attempt.Status.NEEDS_REVIEW]
-    ).order_by("pk")
-
-
-def regrade_preview(*, version: QuizVersion, dropped: Sequence[int] = ()) -> list[RegradeChangeRow]:
-    """The dry run: every graded attempt of the version whose score or pass would change under
-    the draft's keys and the dropped questions. Writes nothing."""
-    spec = _fixed_spec(version, dropped)
-    changes = []
-    for attempt in (
-        _regrade_attempts(version).prefetch_related("responses").iterator(chunk_size=REGRADE_BATCH)
-    ):
-        grade, _ = _regraded(attempt, spec, list(attempt.responses.all()))
-        passed = grade.passed if attempt.status == Attempt.Status.GRADED else None
-        if grade.score != attempt.score or passed != attempt.passed:
-            changes.append(RegradeChangeRow(attempt.pk, attempt.score, grade.score, attempt.passed, passed))
-    return changes
-
-
-def regrade_start(
-    *, quiz: Quiz, version: QuizVersion, reason: str, dropped: Sequence[int] = (), requested_by_id: int | None
-) -> Regrade:
-    """Fix the version's keys (the spec before is kept for the audit) and queue the run:
-    `regrade.requested` goes out with the commit and a worker runs `regrade_run`."""
-    if not reason.strip():
-        raise field_error("reason", "A regrade needs a reason.", code="blank")
-    with transaction.atomic():
-        version = QuizVersion.objects.select_for_update().get(pk=version.pk)
-        if Regrade.objects.filter(version=version).exclude(status=Regrade.Status.DONE).exists():
-            raise Conflict("A regrade of this version is still running.", code="regrade_running")
-        spec = _fixed_spec(version, dropped)
-        regrade = Regrade.objects.create(
-            quiz=quiz,
-            version=version,
-            requested_by_id=requested_by_id,
-            reason=reason.strip(),
-            dropped=sorted(set(dropped)),
-            previous_spec=version.spec,
-            total=_regrade_attempts(version).count(),
-        )
-        version.spec = spec
-        version.save(update_fields=["spec"])
-        outbox.record(types.REGRADE_REQUESTED, regrade_id=regrade.pk)
-    return regrade
-
-
-def regrade_run(*, regrade_id: int, batch: int = REGRADE_BATCH) -> Regrade:
-    """Run a regrade to its end, a batch of attempts per transaction. Safe to repeat: a run
-    resumes after the last batch committed, and a finished regrade changes nothing."""
-    while True:
-        with transaction.atomic():
-            regrade = (
-                Regrade.objects.select_for_update()
-                .select_related("version", "quiz__module")
-                .get(pk=regrade_id)
-            )
-            if regrade.status == Regrade.Status.DONE:
-                return regrade
-            if not _regrade_batch(regrade, batch):
-                regrade.status, regrade.finished_at = Regrade.Status.DONE, timezone.now()
-                regrade.save(update_fields=["status", "finished_at"])
-                logger.info(
-                    "regrade %s done: %s of %s attempts changed", regrade.pk, regrade.changed, regrade.done
-                )
-                return regrade
-
-
-def _bulk_set(model: type[Model], rows: Sequence[Model], fields: list[str]) -> None:
-    """Write `fields` of many rows in one statement. On PostgreSQL an UPDATE joined to arrays
-    of the new values (Django's bulk_update builds a CASE per field and row, which costs more
-    than the regrade's arithmetic); elsewhere bulk_update."""
-    if not rows:
-        return
-    if connection.vendor != "postgresql":
-        model.objects.bulk_update(rows, fields, batch_size=1000)  # type: ignore[attr-defined]
-        return
-    meta = model._meta
-    columns: list[Any] = [meta.get_field(f) for f in fields]
-    arrays = ", ".join(f"%s::{c.db_type(connection)}[]" for c in [meta.pk, *columns])
-    names = ", ".join(["id", *(str(c.column) for c in columns)])
-    sets = ", ".join(f"{c.column} = v.{c.column}" for c in columns)
-    sql = (
-        f"UPDATE {meta.db_table} AS t SET {sets} FROM unnest({arrays}) AS v({names}) "  # noqa: S608
-        "WHERE t.id = v.id"
-    )
-    params = [[r.pk for r in rows], *([getattr(r, f) for r in rows] for f in fields)]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-
-
-def _regrade_batch(regrade: Regrade, batch: int) -> int:
-    """Regrade the next batch of attempts; how many there were (0: the run is over)."""
-    spec = regrade.version.spec
-    attempts = list(
-        _regrade_attempts(regrade.version)
-        .filter(pk__gt=regrade.last_attempt)
-        .select_for_update(of=("self",))
-        .prefetch_related("responses")[:batch]
-    )
-    if not attempts:
-        return 0
-    now = timezone.now()
-    course_id = regrade.quiz.module.course_id
-    dropped = {q["id"]: q for q in spec["questions"] if q.get("dropped")}
-    prepared = _prepare(spec)
-    response_updates: list[Response] = []
-    response_new: list[Response] = []
-    attempt_updates: list[Attempt] = []
-    changes: list[RegradeChange] = []
-    events: list[dict[str, Any]] = []
-    for attempt in attempts:
-        responses = list(attempt.responses.all())
-        grade, scores = _regraded(attempt, spec, responses, prepared)
-        correct = {g.question_id: g.correct for g in grade.questions}
-        for r in responses:
-            if r.score != scores[r.question_ref] or r.correct != correct[r.question_ref]:
-                r.score, r.correct = scores[r.question_ref], correct[r.question_ref]
-                response_updates.append(r)
-        answered = {r.question_ref for r in responses}
-        for qid in dropped.keys() & {item["question"] for item in attempt.layout} - answered:
-            # A dropped question nobody answered still earns its points, row and all.
-            response_new.append(
-                Response(attempt=attempt, question_ref=qid, saved_at=now, score=scores[qid], correct=True)
-            )
-        reviewed = attempt.status == Attempt.Status.GRADED
-        passed = grade.passed if reviewed else None
-        if grade.score == attempt.score and passed == attempt.passed:
-            continue
-        changes.append(
-            RegradeChange(
-                regrade=regrade,
-                attempt=attempt,
-                old_score=attempt.score,
-                new_score=grade.score,
-                old_passed=attempt.passed,
-                new_passed=passed,
-            )
-        )
-        was_passed = attempt.passed
-        attempt.score, attempt.percent, attempt.passed = grade.score, grade.percent, passed
-        attempt_updates.append(attempt)
-        if reviewed:
-            events.append(
-                {
-                    "attempt_id": attempt.pk,
-                    "person_id": attempt.person_id,
-                    "quiz_id": attempt.quiz_id,
-                    "course_id": course_id,
-                    "enrolment_id": attempt.enrolment_id,
-                    "passed": bool(passed),
-                    "was_passed": bool(was_passed),
-                    "regrade_id": regrade.pk,
-                }
-            )
-    _bulk_set(Response, response_updates, ["score", "correct"])
-    Response.objects.bulk_create(response_new)
-    _bulk_set(Attempt, attempt_updates, ["score", "percent", "passed"])
-    outbox.record_many(types.ATTEMPT_REGRADED, events)
-    RegradeChange.objects.bulk_create(changes)
-    regrade.last_attempt = attempts[-1].pk
-    regrade.done += len(attempts)
-    regrade.changed += len(changes)
-    regrade.status = regrade.Status.RUNNING
-    regrade.save(update_fields=["last_attempt", "done", "changed", "status"])
-    return len(attempts)

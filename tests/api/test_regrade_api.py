@@ -9,7 +9,7 @@ import pytest
 from certificates.models import Certificate
 from events import types
 from events.models import Event
-from quizzes import services
+from quizzes import regrading, services
 from quizzes.models import Attempt, Question, Quiz, Regrade
 from tests import factories
 from tests.conftest import client_for
@@ -105,7 +105,7 @@ def test_the_run_is_audited_revokes_a_lost_pass_and_runs_once(quiz, instructor):
     assert certificate.status == Certificate.Status.REVOKED
     assert "Kunci soal 1 salah" in certificate.revocation_reason
     # Again: nothing changes, no second event.
-    services.regrade_run(regrade_id=job["id"])
+    regrading.regrade_run(regrade_id=job["id"])
     assert Event.objects.filter(type=types.ATTEMPT_REGRADED).count() == 1
 
 
