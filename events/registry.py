@@ -44,15 +44,16 @@ def handler(event_type: str, *, atomic: bool = True) -> Callable[[HandlerFn], Ha
     return register
 
 
-def batch_handler(event_type: str) -> Callable[[BatchFn], BatchFn]:
-    """An atomic handler of many events at once (a list, in the order they were recorded)."""
+def batch_handler(event_type: str, *, atomic: bool = True) -> Callable[[BatchFn], BatchFn]:
+    """A handler of many events at once (a list, in the order they were recorded); atomic as
+    for `handler` (not atomic: idempotent, it may see an event again)."""
     if event_type not in types.ALL:
         raise ValueError(f"unknown event type {event_type!r}")
 
     def register(fn: BatchFn) -> BatchFn:
         name = f"{fn.__module__}.{fn.__qualname__}"
         if name not in _by_name:
-            entry = Handler(name=name, event_type=event_type, fn=lambda e: fn([e]), atomic=True, batch=fn)
+            entry = Handler(name=name, event_type=event_type, fn=lambda e: fn([e]), atomic=atomic, batch=fn)
             _by_name[name] = entry
             _by_type.setdefault(event_type, []).append(entry)
         return fn

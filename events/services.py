@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from events import registry
@@ -72,17 +72,17 @@ def _deliver_batch(event_id: int, handler: registry.Handler) -> bool:
     if event_id in here:
         here.discard(event_id)
         return False
+    if not handler.atomic:
+        batch = _deliver_batch_outside(event_id, handler)
+        if batch is None:
+            return False
+        _remember(here, batch)
+        return True
     with transaction.atomic():
         event = Event.objects.select_for_update().get(pk=event_id)
         if Delivery.objects.filter(event=event, handler=handler.name).exists():
             return False
-        others = list(
-            Event.objects.select_for_update(skip_locked=True)
-            .filter(type=event.type, done_at__isnull=True, failed_at__isnull=True)
-            .exclude(pk=event.pk)
-            .exclude(pk__in=Delivery.objects.filter(handler=handler.name).values("event_id"))
-            .order_by("id")[: DELIVERY_BATCH - 1]
-        )
+        others = list(_waiting(event, handler).select_for_update(skip_locked=True)[: DELIVERY_BATCH - 1])
         batch = [event, *others]
         try:
             with transaction.atomic():
@@ -97,10 +97,51 @@ def _deliver_batch(event_id: int, handler: registry.Handler) -> bool:
             batch = [event]
             _run_batch(handler, batch)
         _mark_done(batch)
+    _remember(here, batch)
+    return True
+
+
+def _waiting(event: Event, handler: registry.Handler) -> QuerySet[Event]:
+    """The other events of the event's type still waiting for the handler, oldest first."""
+    return (
+        Event.objects.filter(type=event.type, done_at__isnull=True, failed_at__isnull=True)
+        .exclude(pk=event.pk)
+        .exclude(pk__in=Delivery.objects.filter(handler=handler.name).values("event_id"))
+        .order_by("id")
+    )
+
+
+def _remember(here: set[int], batch: list[Event]) -> None:
     if len(here) > 50_000:
         here.clear()
     here.update(e.pk for e in batch[1:])
-    return True
+
+
+def _deliver_batch_outside(event_id: int, handler: registry.Handler) -> list[Event] | None:
+    """A batch for a handler that works outside any transaction (rendering, a network call):
+    the handler first, then the delivery rows. Idempotent by contract: it may see an event
+    again if the worker dies before the rows, or if two workers take the same waiting events."""
+    assert handler.batch is not None
+    event = Event.objects.get(pk=event_id)
+    if Delivery.objects.filter(event=event, handler=handler.name).exists():
+        return None
+    batch = [event, *_waiting(event, handler)[: DELIVERY_BATCH - 1]]
+    try:
+        handler.batch(batch)
+    except Exception:
+        if len(batch) == 1:
+            raise
+        logger.exception(
+            "batch of %s events for %s failed; delivering %s alone", len(batch), handler.name, event.pk
+        )
+        batch = [event]
+        handler.batch(batch)
+    now = timezone.now()
+    Delivery.objects.bulk_create(
+        [Delivery(event=e, handler=handler.name, delivered_at=now) for e in batch], ignore_conflicts=True
+    )
+    _mark_done(batch)
+    return batch
 
 
 def _run_batch(handler: registry.Handler, batch: list[Event]) -> None:
