@@ -9,6 +9,7 @@ from certificates.models import RevocationCategory
 from courses import selectors as course_selectors
 from courses.models import Enrolment
 from events import registry, types
+from events import services as event_services
 from events.models import Event
 from quizzes import selectors as quiz_selectors
 
@@ -25,24 +26,30 @@ def issue_when_course_completed(events: list[Event]) -> None:
     if not enrolment_ids:
         return
     issued = services.certificates_issue(enrolment_ids=enrolment_ids)
-    left = set(enrolment_ids) - issued.keys()  # not complete yet, or gone: say which are gone
+    left = set(enrolment_ids) - issued.certificates.keys()  # not complete yet, or gone: which are gone
     for enrolment_id in sorted(left - course_selectors.enrolments_existing(enrolment_ids=left)):
         logger.warning("enrolment %s no longer exists; nothing to issue", enrolment_id)
-    waiting = [c.pk for c in issued.values() if not c.rendered_at]
+    waiting = [c.pk for c in issued.certificates.values() if not c.rendered_at]
     if waiting:
-        transaction.on_commit(lambda: _render(waiting), robust=True)
+        transaction.on_commit(lambda: _render(waiting, issued.event_ids), robust=True)
 
 
-def _render(certificate_ids: list[int]) -> None:
+def _render(certificate_ids: list[int], event_ids: list[int]) -> None:
     services.certificates_render(certificate_ids=certificate_ids)
+    # Rendered: what the sweep below would do for these events is done.
+    event_services.deliveries_record(event_ids=event_ids, handler_name=RENDER_SWEEP)
 
 
-@registry.batch_handler(types.CERTIFICATE_ISSUED, atomic=False)
+@registry.batch_handler(types.CERTIFICATE_ISSUED, atomic=False, queued=False)
 def render_issued_certificate(events: list[Event]) -> None:
-    """Render what was issued and is not rendered yet, outside any transaction (done once):
-    most often nothing, the issuing pass rendered them right after its commit, so a delivery
-    takes many and costs a few queries."""
+    """The sweep: render what was issued and is not rendered yet, outside any transaction
+    (done once). Nothing is queued for it when a certificate is issued, since the issuing pass
+    renders right after its commit and records this delivery; when it did not (the worker died,
+    rendering failed), the relay's pass delivers the events here, many at once."""
     services.certificates_render(certificate_ids=[e.data["certificate_id"] for e in events])
+
+
+RENDER_SWEEP = f"{__name__}.{render_issued_certificate.__qualname__}"
 
 
 @registry.handler(types.CERTIFICATE_REVOKED, atomic=False)

@@ -3,6 +3,7 @@
 import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
@@ -64,14 +65,21 @@ def certificate_issue(*, enrolment_id: int) -> Certificate | None:
     Safe to call any number of times: a cycle has at most one certificate (a database
     constraint), and once it exists it is returned as it is, revoked or expired included, so
     revocation sticks and old passes never earn a second one."""
-    return certificates_issue(enrolment_ids=[enrolment_id]).get(enrolment_id)
+    return certificates_issue(enrolment_ids=[enrolment_id]).certificates.get(enrolment_id)
 
 
-def certificates_issue(*, enrolment_ids: Iterable[int]) -> dict[int, Certificate]:
-    """`certificate_issue` of many enrolments in one transaction: the certificate of each
-    (by enrolment id; new or already there), none for a cycle not yet complete or an enrolment
-    that does not exist. The new rows, their evidence, status entries and events each go in
-    one insert, so a flood of passes costs a few queries per hundred certificates."""
+class Issued(NamedTuple):
+    # By enrolment id, new or already there; none for a cycle not yet complete or an
+    # enrolment that does not exist.
+    certificates: dict[int, Certificate]
+    # The `certificate.issued` events of the new ones.
+    event_ids: list[int]
+
+
+def certificates_issue(*, enrolment_ids: Iterable[int]) -> Issued:
+    """`certificate_issue` of many enrolments in one transaction. The new rows, their evidence,
+    status entries and events each go in one insert, so a flood of passes costs a few queries
+    per hundred certificates."""
     now = timezone.now()
     with transaction.atomic():
         enrolments = course_services.enrolments_lock(enrolment_ids=enrolment_ids)
@@ -82,7 +90,7 @@ def certificates_issue(*, enrolment_ids: Iterable[int]) -> dict[int, Certificate
         evidence = quiz_selectors.enrolments_evidence(enrolments=waiting)
         complete = [e for e in waiting if evidence[e.pk] is not None]
         if not complete:
-            return certificates
+            return Issued(certificates, [])
         entries = _status_entries_allocate(len(complete))
         new = Certificate.objects.bulk_create(
             [
@@ -117,14 +125,14 @@ def certificates_issue(*, enrolment_ids: Iterable[int]) -> dict[int, Certificate
             },
             at=now,
         )
-        outbox.record_many(
+        events = outbox.record_many(
             types.CERTIFICATE_ISSUED,
             [{"certificate_id": c.pk, "person_id": c.holder_id, "course_id": c.course_id} for c in new],
         )
     for certificate in new:
         logger.info("issued certificate %s (enrolment %s)", certificate.code, certificate.enrolment_id)
         certificates[certificate.enrolment_id] = certificate
-    return certificates
+    return Issued(certificates, [e.pk for e in events])
 
 
 def _document(certificate: Certificate) -> CertificateDocument:
@@ -151,7 +159,7 @@ def _status_entry(certificate: Certificate) -> dict | None:
     )
 
 
-def _credential(certificate: Certificate) -> dict:
+def _credential(certificate: Certificate, signer: tuple[str, Ed25519PrivateKey] | None = None) -> dict:
     course = certificate.course
     unsigned = credentials.build_open_badge_credential(
         credential_id=verify_url(certificate.code),
@@ -169,7 +177,7 @@ def _credential(certificate: Certificate) -> dict:
         expires_at=certificate.expires_at,
         credential_status=_status_entry(certificate),
     )
-    kid, private_key = keys.key_at(certificate.issued_at)
+    kid, private_key = signer or keys.key_at(certificate.issued_at)
     return credentials.sign_credential(
         unsigned,
         private_key=private_key,
@@ -187,7 +195,7 @@ def certificate_render(*, certificate_id: int) -> Certificate:
     return rendered[0]
 
 
-RENDER_UPDATE_BATCH = 50
+RENDER_UPDATE_BATCH = 25
 
 
 def certificates_render(*, certificate_ids: Iterable[int]) -> list[Certificate]:
@@ -200,13 +208,18 @@ def certificates_render(*, certificate_ids: Iterable[int]) -> list[Certificate]:
         .order_by("pk")
     )
     todo = [c for c in certificates if not c.rendered_at]
-    for certificate in todo:
-        certificate.pdf = render_certificate_pdf(_document(certificate))
-        certificate.credential = _credential(certificate)
-        certificate.rendered_at = timezone.now()
-    Certificate.objects.filter(rendered_at__isnull=True).bulk_update(
-        todo, ["pdf", "credential", "rendered_at"], batch_size=RENDER_UPDATE_BATCH
-    )
+    signers: dict[datetime, tuple[str, Ed25519PrivateKey]] = {}  # a batch was issued at one moment
+    for start in range(0, len(todo), RENDER_UPDATE_BATCH):  # written as it goes: a cut-short pass
+        chunk = todo[start : start + RENDER_UPDATE_BATCH]  # keeps what it did
+        for certificate in chunk:
+            if certificate.issued_at not in signers:
+                signers[certificate.issued_at] = keys.key_at(certificate.issued_at)
+            certificate.pdf = render_certificate_pdf(_document(certificate))
+            certificate.credential = _credential(certificate, signers[certificate.issued_at])
+            certificate.rendered_at = timezone.now()
+        Certificate.objects.filter(rendered_at__isnull=True).bulk_update(
+            chunk, ["pdf", "credential", "rendered_at"]
+        )
     return certificates
 
 

@@ -32,7 +32,8 @@ def record_many(event_type: str, items: list[dict[str, Any]]) -> list[Event]:
     if not items:
         return []
     now = timezone.now()
-    handlers = [h.name for h in registry.handlers_for(event_type)]
+    handlers = registry.handlers_for(event_type)
+    queued = [h.name for h in handlers if h.queued]
     relay_after = now + timedelta(seconds=settings.LENCANA_RELAY_AFTER_SECONDS)
     events = Event.objects.bulk_create(
         [
@@ -46,9 +47,9 @@ def record_many(event_type: str, items: list[dict[str, Any]]) -> list[Event]:
             for data in items
         ]
     )
-    if handlers:
+    if queued:
         ids = [event.pk for event in events]
-        transaction.on_commit(lambda: _send_each(ids, handlers))
+        transaction.on_commit(lambda: _send_each(ids, queued))
     return events
 
 

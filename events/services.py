@@ -151,6 +151,18 @@ def _run_batch(handler: registry.Handler, batch: list[Event]) -> None:
     handler.batch(batch)
 
 
+def deliveries_record(*, event_ids: list[int], handler_name: str) -> None:
+    """Record that the handler has had these events, its work done another way (the issuing
+    pass rendered what `certificate.issued` would): the relay then leaves them be. Outside the
+    handler's own delivery, so a row already there is left as it is."""
+    now = timezone.now()
+    Delivery.objects.bulk_create(
+        [Delivery(event_id=pk, handler=handler_name, delivered_at=now) for pk in event_ids],
+        ignore_conflicts=True,
+    )
+    _mark_done(list(Event.objects.filter(pk__in=event_ids).only("pk", "type")))
+
+
 def _mark_done(events: list[Event]) -> None:
     """Mark done those of `events` that every handler of their type has had."""
     delivered: dict[int, set[str]] = {}
