@@ -54,16 +54,21 @@ def record_many(event_type: str, items: list[dict[str, Any]]) -> list[Event]:
 
 
 def _send_each(event_ids: list[int], handler_names: list[str]) -> None:
+    """One message per handler, however many events: the first event's delivery carries the
+    others (`also`), so a batch handler takes them all in one wake-up and a single handler has
+    them one after the other in one task, instead of a message (a broker round trip and a
+    worker wake-up each) per event."""
     if len(event_ids) == 1:
         send_deliveries(event_ids[0], handler_names)
         return
     try:
         # One producer (one connection from the pool) for all of them.
         with current_app.producer_or_acquire() as producer:
-            for event_id in event_ids:
-                if not send_deliveries(event_id, handler_names, producer=producer):
-                    return  # the broker is away: the relay sends the rest
-    except Exception:
+            for name in handler_names:
+                current_app.send_task(
+                    DELIVER_TASK, args=[event_ids[0], name], kwargs={"also": event_ids[1:]}, producer=producer
+                )
+    except Exception:  # the broker is away: the outbox rows stay, the relay sends them
         logger.warning("could not queue %s events; the relay will retry", len(event_ids))
 
 

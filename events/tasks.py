@@ -19,11 +19,21 @@ def _in_a_worker(**kwargs: object) -> None:
 
 
 @shared_task(acks_late=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=8)
-def deliver_event_task(event_id: int, handler_name: str) -> None:
-    try:
-        services.event_deliver(event_id=event_id, handler_name=handler_name)
-    except ObjectDoesNotExist:
-        logger.warning("event %s no longer exists (pruned); nothing to deliver", event_id)
+def deliver_event_task(event_id: int, handler_name: str, also: list[int] | None = None) -> None:
+    """Deliver the event to the handler, then those in `also` (events recorded together): a
+    retry after a transient error delivers again only what is still undelivered; an event whose
+    handler fails is logged and left to the relay, and the others go on."""
+    for pk in [event_id, *(also or [])]:
+        try:
+            services.event_deliver(event_id=pk, handler_name=handler_name)
+        except ObjectDoesNotExist:
+            logger.warning("event %s no longer exists (pruned); nothing to deliver", pk)
+        except TRANSIENT:
+            raise
+        except Exception:
+            if not also:
+                raise
+            logger.exception("event %s failed in %s; the relay will retry it", pk, handler_name)
 
 
 @shared_task(acks_late=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3)

@@ -217,3 +217,49 @@ def test_two_workers_delivering_the_same_event_at_once_grade_it_once(course, lea
 def submitted_committed(course, person) -> Attempt:
     with mock.patch("events.outbox.current_app"):  # no broker in this test: deliveries by hand
         return submitted(course, person)
+
+
+COMPLIANCE = "reports.handlers.compliance_after_grading"
+
+
+def test_events_recorded_together_go_out_as_one_message_per_handler(
+    course, learner, django_capture_on_commit_callbacks
+):
+    people = [learner, factories.person(), factories.person()]
+    attempts = [submitted(course, person) for person in people]
+    Event.objects.update(done_at=timezone.now())  # their own submissions: not this test's
+    with mock.patch("events.outbox.current_app") as celery, django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            events = outbox.record_many(
+                types.ATTEMPT_SUBMITTED,
+                [{"attempt_id": a.pk, "person_id": a.person_id, "quiz_id": a.quiz_id} for a in attempts],
+            )
+    first, *others = [e.pk for e in events]
+    assert celery.send_task.call_count == 1
+    assert celery.send_task.call_args.args == ("events.tasks.deliver_event_task",)
+    assert celery.send_task.call_args.kwargs["args"] == [first, GRADER]
+    assert celery.send_task.call_args.kwargs["kwargs"] == {"also": others}
+    deliver_event_task(first, GRADER, also=others)  # what the worker does with it
+    assert all(
+        a.status == Attempt.Status.GRADED for a in Attempt.objects.filter(pk__in=[a.pk for a in attempts])
+    )
+    assert Delivery.objects.filter(handler=GRADER, event__in=events).count() == 3
+
+
+def test_one_failing_event_of_a_message_leaves_the_others_delivered(course, learner):
+    people = [learner, factories.person(), factories.person()]
+    with transaction.atomic():
+        events = outbox.record_many(
+            types.ATTEMPT_GRADED,
+            [{"person_id": p.pk, "course_id": course.pk, "passed": False} for p in people],
+        )
+    bad = people[1].pk
+
+    def refresh(*, person_id: int, course_id: int) -> None:
+        if person_id == bad:
+            raise RuntimeError("boom")
+
+    with mock.patch("reports.services.compliance_refresh_for_person", side_effect=refresh):
+        deliver_event_task(events[0].pk, COMPLIANCE, also=[e.pk for e in events[1:]])
+    delivered = set(Delivery.objects.filter(handler=COMPLIANCE).values_list("event_id", flat=True))
+    assert delivered == {events[0].pk, events[2].pk}  # the failed one waits for the relay
