@@ -10,6 +10,8 @@
 4. The web (BENCH_WEB=1): gunicorn as the Procfile (2 workers x 4 threads) with a bare DRF view
    beside the API; locust headless, 200 users, first against the bare view, then the learners'
    flow (start, answer saves, submit); p50/p99 and requests/s, ratio to the bare view.
+5. Certificates (BENCH_CERTIFICATES=1): a flood of passes issued through the certificates
+   worker, certificates/s against bare reportlab pages with a vector QR (bench/issuance.py).
 
 Run with `make bench-flood` (PostgreSQL `lencana_h12` and Redis DB 12 by default)."""
 
@@ -307,7 +309,18 @@ def main() -> None:
               f"ratio p50 {statistics.median(grade) / fp50:.1f}x")  # fmt: skip
     if os.environ.get("BENCH_WEB", "1") == "1":
         web()
+    if os.environ.get("BENCH_CERTIFICATES", "1") == "1":
+        certificates()
     r.flushdb()
+
+
+def certificates() -> None:
+    """5. Certificates issued per second through the certificates worker (row + PDF + QR +
+    signed credential, both cryptosuites), each against its floor, a bare reportlab page with
+    a vector QR code: the phase of bench/issuance.py (BENCH_N, default 200)."""
+    from issuance import certificates_rates
+
+    certificates_rates()
 
 
 if __name__ == "__main__":
