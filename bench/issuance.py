@@ -115,6 +115,7 @@ def passed_people(n: int, slug: str) -> list[int]:
     course = factories.course(slug=slug, quizzes=1)
     quiz = Quiz.objects.get(module__course=course)
     first = Event.objects.aggregate(m=Max("pk"))["m"] or 0
+    quiet = logging.root.manager.disable
     logging.disable(logging.INFO)  # no line per graded attempt while preparing
     with mock.patch("events.outbox.send_deliveries"), mock.patch("events.outbox.current_app"):
         for _ in range(n):
@@ -127,7 +128,7 @@ def passed_people(n: int, slug: str) -> list[int]:
             ]
             services.attempt_submit(attempt=attempt, answers=answers)
             services.attempt_grade(attempt_id=attempt.pk)
-    logging.disable(logging.NOTSET)
+    logging.disable(quiet)
     made = Event.objects.filter(pk__gt=first)
     # Only the certificates handler is measured: the others' deliveries count as done.
     made.exclude(type=types.ATTEMPT_GRADED).update(done_at=timezone.now())
@@ -277,6 +278,7 @@ def certificates_rates(n: int = N) -> dict[str, float]:
 def main() -> None:
     call_command("migrate", verbosity=0)
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # bench people only
+    logging.disable(logging.INFO)  # a line per certificate issued in this process is noise here
     # The bench database outlives a run: number new people after those already there.
     factories._seq = itertools.count((get_user_model().objects.aggregate(m=Max("id"))["m"] or 0) + 1)
     broker = settings.CELERY_BROKER_URL.split(":")[0]
