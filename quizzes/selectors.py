@@ -21,29 +21,14 @@ def quizzes_of_course(*, course: Course) -> QuerySet[Quiz]:
 def enrolment_evidence(*, enrolment: Enrolment) -> list[int] | None:
     """The passes that complete the course in this cycle: for every published quiz, the
     person's first passing attempt made in the cycle; None while a quiz is not passed."""
-    return enrolments_evidence(enrolments=[enrolment])[enrolment.pk]
-
-
-def enrolments_evidence(*, enrolments: Iterable[Enrolment]) -> dict[int, list[int] | None]:
-    """`enrolment_evidence` of many enrolments, by enrolment id, in one query per course and
-    one for all their passes."""
-    enrolments = list(enrolments)
-    quizzes_of: dict[int, set[int]] = {}
-    for enrolment in enrolments:
-        if enrolment.course_id not in quizzes_of:
-            quizzes_of[enrolment.course_id] = set(
-                quizzes_of_course(course=enrolment.course).values_list("pk", flat=True)
-            )
-    first_pass: dict[int, dict[int, int]] = {e.pk: {} for e in enrolments}
-    passes = Attempt.objects.filter(enrolment__in=list(first_pass), passed=True).order_by("graded_at", "pk")
-    for attempt_id, quiz_id, enrolment_id in passes.values_list("pk", "quiz_id", "enrolment_id"):
-        first_pass[enrolment_id].setdefault(quiz_id, attempt_id)
-    evidence: dict[int, list[int] | None] = {}
-    for enrolment in enrolments:
-        quizzes, passed = quizzes_of[enrolment.course_id], first_pass[enrolment.pk]
-        complete = quizzes and quizzes <= passed.keys()
-        evidence[enrolment.pk] = sorted(passed[q] for q in quizzes) if complete else None
-    return evidence
+    quizzes = set(quizzes_of_course(course=enrolment.course).values_list("pk", flat=True))
+    first_pass: dict[int, int] = {}
+    passes = Attempt.objects.filter(enrolment=enrolment, passed=True).order_by("graded_at", "pk")
+    for attempt_id, quiz_id in passes.values_list("pk", "quiz_id"):
+        first_pass.setdefault(quiz_id, attempt_id)
+    if not quizzes or not quizzes <= first_pass.keys():
+        return None
+    return sorted(first_pass[q] for q in quizzes)
 
 
 def attempt_get_for_person(*, attempt_id: int, person: Person | None) -> Attempt | None:
