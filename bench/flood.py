@@ -12,6 +12,8 @@
    answer saves, submit); the bare view again, then public verify; again, then a course's
    detail; again, then HR's certificate list: p50/p99 and requests/s, ratio to the bare view
    measured just before.
+5. Certificates (BENCH_CERTIFICATES=1): a flood of passes issued through the certificates
+   worker, certificates/s against bare reportlab pages with a vector QR (bench/issuance.py).
 
 Run with `make bench-flood` (PostgreSQL `lencana_h12` and Redis DB 12 by default)."""
 
@@ -353,7 +355,18 @@ def main() -> None:
               f"ratio p50 {statistics.median(grade) / fp50:.1f}x")  # fmt: skip
     if os.environ.get("BENCH_WEB", "1") == "1":
         web()
+    if os.environ.get("BENCH_CERTIFICATES", "1") == "1":
+        certificates()
     r.flushdb()
+
+
+def certificates() -> None:
+    """5. Certificates issued per second through the certificates worker (row + PDF + QR +
+    signed credential, both cryptosuites), each against its floor, a bare reportlab page with
+    a vector QR code: the phase of bench/issuance.py (BENCH_N, default 200)."""
+    from issuance import certificates_rates
+
+    certificates_rates()
 
 
 if __name__ == "__main__":

@@ -1,15 +1,25 @@
 """Certificates issued per second through a real worker, against bare PDFs in the same run.
 
 Issuance here is all of it: the certificate row (with its evidence, its status list entry and
-its cycle closed), then the PDF with its QR code and the signed credential, each step through
-the outbox, the broker and one worker process (--pool solo). N people have passed the course
-beforehand; the bench re-sends their `attempt.graded` events at once (as the relay would) and
-times until the last certificate is rendered. The baseline is the least a certificate can cost:
-a bare reportlab page with the same vector QR code (segno's matrix drawn as rectangles), made in
-this process, N times. Run: `make bench-issuance` (BENCH_N, LENCANA_CREDENTIAL_CRYPTOSUITE)."""
+its cycle closed), then the PDF with its QR code and the signed credential. N people have passed
+the course beforehand, with nothing delivered; the bench queues their `attempt.graded`
+deliveries for the certificates handler at once (a flood, as the relay would after an outage)
+and a worker set up as the Procfile's certificates worker (prefork, one process, queue
+`certificates`) issues and renders them; timed from the first message sent until the last
+certificate is rendered, and until the render sweep's deliveries are recorded too. Once per
+cryptosuite (eddsa-rdfc-2022, eddsa-jcs-2022), on fresh people each.
+
+The floor is the least a certificate can cost: a bare reportlab page with a line of text and
+the same vector QR code (segno's matrix drawn as rectangles, the same call as the certificate's),
+made in this process, N times, measured right before each worker run. Before that, in this
+process, where a certificate's time goes: queries per certificate and milliseconds per phase.
+
+Run: `make bench-issuance` (BENCH_N, default 200; DATABASE_URL / REDIS_URL as the settings).
+`certificates_rates()` is the part bench/flood.py runs too."""
 
 import io
 import itertools
+import logging
 import os
 import subprocess
 import sys
@@ -27,25 +37,38 @@ import django  # noqa: E402
 django.setup()
 
 import segno  # noqa: E402
+from celery import current_app  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
+from django.db.models import Max  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from reportlab.lib.pagesizes import A4, landscape  # noqa: E402
 from reportlab.pdfgen.canvas import Canvas  # noqa: E402
 
+from certificates import handlers as certificate_handlers  # noqa: E402
+from certificates import services as certificate_services  # noqa: E402
 from certificates.models import Certificate  # noqa: E402
+from certificates.pdf import qr_matrix, render_certificate_pdf  # noqa: E402
+from events import services as event_services  # noqa: E402
 from events import types  # noqa: E402
 from events.models import Delivery, Event  # noqa: E402
 from events.outbox import send_deliveries  # noqa: E402
-from events.registry import handlers_for  # noqa: E402
 from quizzes import services  # noqa: E402
 from quizzes.models import Quiz  # noqa: E402
 from tests import factories  # noqa: E402
-from tests.integration.conftest import worker_command  # noqa: E402
 
 N = int(os.environ.get("BENCH_N", "200"))
+SUITES = ("eddsa-rdfc-2022", "eddsa-jcs-2022")
+ISSUER = "certificates.handlers.issue_when_course_completed"
+RENDERER = "certificates.handlers.render_issued_certificate"
+QUEUE = "certificates"
+
+
+def load() -> str:
+    return "load " + " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def bare_pdf(name: str, url: str) -> bytes:
@@ -86,14 +109,16 @@ def bare_rate(n: int) -> float:
     return n / (time.perf_counter() - start)
 
 
-def passed_people(slug: str) -> list[int]:
-    """N people who passed the course, with nothing delivered yet: the ids of their
+def passed_people(n: int, slug: str) -> list[int]:
+    """n people who passed a course of one quiz, with nothing delivered yet: the ids of their
     attempt.graded events (nothing was sent to the broker while they were made)."""
     course = factories.course(slug=slug, quizzes=1)
     quiz = Quiz.objects.get(module__course=course)
-    first = Event.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-    with mock.patch("events.outbox.send_deliveries"):
-        for _ in range(N):
+    first = Event.objects.aggregate(m=Max("pk"))["m"] or 0
+    quiet = logging.root.manager.disable
+    logging.disable(logging.INFO)  # no line per graded attempt while preparing
+    with mock.patch("events.outbox.send_deliveries"), mock.patch("events.outbox.current_app"):
+        for _ in range(n):
             attempt = services.attempt_start(quiz=quiz, person=factories.person())
             answers = [
                 services.Answer(
@@ -103,56 +128,162 @@ def passed_people(slug: str) -> list[int]:
             ]
             services.attempt_submit(attempt=attempt, answers=answers)
             services.attempt_grade(attempt_id=attempt.pk)
+    logging.disable(quiet)
     made = Event.objects.filter(pk__gt=first)
+    # Only the certificates handler is measured: the others' deliveries count as done.
     made.exclude(type=types.ATTEMPT_GRADED).update(done_at=timezone.now())
-    graded = list(made.filter(type=types.ATTEMPT_GRADED).values_list("pk", flat=True))
+    graded = made.filter(type=types.ATTEMPT_GRADED)
     # Far in the future, so the scheduler's relay (not running here anyway) would leave them be.
-    made.filter(type=types.ATTEMPT_GRADED).update(relay_after=timezone.now() + timedelta(days=1))
-    assert len(graded) == N
-    return graded
+    graded.update(relay_after=timezone.now() + timedelta(days=1))
+    ids = list(graded.values_list("pk", flat=True))
+    assert len(ids) == n
+    return ids
 
 
-def through_worker(graded: list[int], course_slug: str) -> float:
-    names = [h.name for h in handlers_for(types.ATTEMPT_GRADED)]
-    assert not Delivery.objects.filter(event_id__in=graded).exists()
-    certificates = Certificate.objects.filter(course__slug=course_slug)
-    start = time.perf_counter()
-    for event_id in graded:
-        send_deliveries(event_id, names)
-    while certificates.filter(rendered_at__isnull=False).count() < N:
-        if time.perf_counter() - start > 600:
-            raise TimeoutError("the worker did not finish in 10 minutes")
+def _ms(seconds: float, count: int) -> str:
+    return f"{seconds / count * 1000:6.2f} ms"
+
+
+def profile(n: int = 100) -> None:
+    """Where a certificate's time goes, in this process: the delivery that issues a batch (rows,
+    evidence, status entries, events), then rendering and signing with the sweep's deliveries
+    recorded."""
+    graded = passed_people(n, f"bench-profile-{time.time_ns()}")
+    with mock.patch("certificates.handlers._render"), CaptureQueriesContext(connection) as issue_q:
+        t0 = time.perf_counter()
+        event_services.event_deliver(event_id=graded[0], handler_name=ISSUER)
+        t_issue = time.perf_counter() - t0
+    issued = Event.objects.filter(type=types.CERTIFICATE_ISSUED, pk__gt=graded[-1]).order_by("pk")
+    ids = [data["certificate_id"] for data in issued.values_list("data", flat=True)]
+    assert len(ids) == n
+    certificates = list(Certificate.objects.select_related("holder__unit", "course").filter(pk__in=ids))
+    t0 = time.perf_counter()
+    for c in certificates:
+        qr_matrix(certificate_services.verify_url(c.code))
+    t_qr = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for c in certificates:
+        render_certificate_pdf(certificate_services._document(c))
+    t_pdf = time.perf_counter() - t0
+    signs = {}
+    for suite in SUITES:
+        settings.LENCANA_CREDENTIAL_CRYPTOSUITE = suite
+        t0 = time.perf_counter()
+        for c in certificates:
+            certificate_services._credential(c)
+        signs[suite] = time.perf_counter() - t0
+    settings.LENCANA_CREDENTIAL_CRYPTOSUITE = SUITES[1]
+    with CaptureQueriesContext(connection) as render_q:
+        t0 = time.perf_counter()
+        certificate_handlers._render(ids, [e.pk for e in issued])  # as after the issuing commit
+        t_render = time.perf_counter() - t0
+    print(f"in this process, per certificate (a batch of {n}; {load()}):")
+    print(f"  issue delivery (rows, evidence, status entries, events) {_ms(t_issue, n)}"
+          f"  {len(issue_q)} queries per batch")  # fmt: skip
+    print(f"  PDF {_ms(t_pdf, n)} (of which the QR code {_ms(t_qr, n)})")
+    for suite in SUITES:
+        print(f"  signing {suite:16} {_ms(signs[suite], n)}")
+    print(f"  render + sign ({SUITES[1]}) + bulk updates + sweep deliveries {_ms(t_render, n)}"
+          f"  {len(render_q)} queries per batch")  # fmt: skip
+    print(f"  queries per certificate, in all: {(len(issue_q) + len(render_q)) / n:.2f}")
+    Event.objects.filter(pk__gte=graded[0]).update(done_at=timezone.now())
+
+
+def start_worker(suite: str, log: Path) -> subprocess.Popen:
+    """A worker as the Procfile's certificates worker, signing with `suite`; returns once ready."""
+    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO",
+               "--concurrency", "1", "-Q", QUEUE, "-n", f"bench{time.time_ns()}@%h",
+               "--without-gossip", "--without-mingle", "--without-heartbeat"]  # fmt: skip
+    env = {**os.environ, "LENCANA_CREDENTIAL_CRYPTOSUITE": suite}
+    seen = log.stat().st_size if log.exists() else 0
+    worker = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
+    end = time.monotonic() + 120
+    while b" ready." not in log.read_bytes()[seen:]:
+        if worker.poll() is not None or time.monotonic() > end:
+            raise RuntimeError(f"the worker did not start: {log.read_text()[-2000:]}")
+        time.sleep(0.1)
+    return worker
+
+
+def stop_worker(worker: subprocess.Popen) -> None:
+    worker.terminate()
+    try:
+        worker.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
+
+
+def through_worker(n: int, suite: str, log: Path) -> tuple[float, float]:
+    """Seconds until every certificate is rendered, and until the worker has also taken every
+    message of the flood (most find their event already issued in a batch and are dropped)."""
+    slug = f"bench-issue-{time.time_ns()}"
+    graded = passed_people(n, slug)
+    certificates = Certificate.objects.filter(course__slug=slug)
+    with current_app.connection_for_write() as conn:  # nothing left over from an earlier run
+        conn.default_channel.queue_purge(QUEUE)  # type: ignore[attr-defined]
+    worker = start_worker(suite, log)
+    seen = log.stat().st_size
+    try:
+        start = time.perf_counter()
+        for event_id in graded:  # a message per pass, as a flood of gradings sends them
+            send_deliveries(event_id, [ISSUER])
+        rendered = until(lambda: certificates.filter(rendered_at__isnull=False).count() == n)
+        taken = until(lambda: log.read_bytes()[seen:].count(b"] succeeded in ") >= n)
+    finally:
+        stop_worker(worker)
+    assert certificates.count() == n
+    signed = certificates.values_list("credential", flat=True)
+    assert {c["proof"]["cryptosuite"] for c in signed if c} == {suite}
+    # The render sweep had nothing to do: the issuing pass recorded its deliveries.
+    assert Delivery.objects.filter(handler=RENDERER, event__pk__gt=graded[-1]).count() == n
+    Event.objects.filter(pk__gte=graded[0]).update(done_at=timezone.now())
+    # The other apps' deliveries of certificate.issued went to their own queue: not run here.
+    with current_app.connection_for_write() as conn:
+        conn.default_channel.queue_purge("reports")  # type: ignore[attr-defined]
+    return rendered - start, max(rendered, taken) - start
+
+
+def until(predicate, timeout: float = 900) -> float:  # type: ignore[no-untyped-def]
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return time.perf_counter()
         time.sleep(0.02)
-    elapsed = time.perf_counter() - start
-    return N / elapsed
+    raise TimeoutError("the worker did not finish in time")
+
+
+def certificates_rates(n: int = N) -> dict[str, float]:
+    """For each cryptosuite: the floor, then certificates/s through the worker, with the ratio.
+    Returns the ratios by suite."""
+    log = Path(settings.VAR_DIR) / "bench-worker.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    ratios = {}
+    for suite in SUITES:
+        before = bare_rate(n)
+        rendered, done = through_worker(n, suite, log)
+        after = bare_rate(n)
+        floor = (before + after) / 2  # the load of a shared machine moves: the floor either side
+        rate = n / done
+        ratios[suite] = rate / floor
+        print(f"floor: bare reportlab page with a vector QR, this process {floor:7.1f} pages/s  "
+              f"(before {before:.1f}, after {after:.1f})")  # fmt: skip
+        print(f"certificates ({suite}) through the certificates worker {rate:7.1f} certificates/s  "
+              f"(a flood of N={n}: all rendered in {rendered:.1f} s, every message taken in {done:.1f} s; "
+              f"{load()})  ratio {rate / floor:.2f}x")  # fmt: skip
+    return ratios
 
 
 def main() -> None:
     call_command("migrate", verbosity=0)
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # bench people only
+    logging.disable(logging.INFO)  # a line per certificate issued in this process is noise here
     # The bench database outlives a run: number new people after those already there.
-    factories._seq = itertools.count(get_user_model().objects.count() + 1)
+    factories._seq = itertools.count((get_user_model().objects.aggregate(m=Max("id"))["m"] or 0) + 1)
     broker = settings.CELERY_BROKER_URL.split(":")[0]
-    suite = settings.LENCANA_CREDENTIAL_CRYPTOSUITE
-    print(f"database: {connection.vendor}; broker: {broker}; N={N}; cryptosuite: {suite}")
-    slug = f"bench-issue-{time.time_ns()}"
-    graded = passed_people(slug)
-    log = open(ROOT / "var" / "bench-worker.log", "ab")  # noqa: SIM115
-    worker = subprocess.Popen(
-        worker_command(loglevel=os.environ.get("BENCH_WORKER_LOGLEVEL", "WARNING")),
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        time.sleep(5)
-        rate = through_worker(graded, slug)
-    finally:
-        worker.terminate()
-        worker.wait(timeout=30)
-    bare = bare_rate(N)
-    print(f"  through one worker (row + PDF + QR + signed credential): {rate:7.1f} certificates/s")
-    print(f"  bare reportlab page with a vector QR, in this process:    {bare:7.1f} PDFs/s")
-    print(f"  ratio: {rate / bare:.2f}x")
+    print(f"database: {connection.vendor}; broker: {broker}; N={N}; {os.cpu_count()} cores; {load()}")
+    profile()
+    certificates_rates()
 
 
 if __name__ == "__main__":

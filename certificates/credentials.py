@@ -19,7 +19,7 @@ import json
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -287,9 +287,18 @@ def _hash_data(
     canon is RDFC-1.0 for eddsa-rdfc-2022 and JCS for eddsa-jcs-2022."""
     if cryptosuite == CRYPTOSUITE_JCS:
         return hashlib.sha256(jcs(proof_options)).digest() + hashlib.sha256(jcs(document)).digest()
-    proof_hash = hashlib.sha256(canonicalize(proof_options).encode()).digest()
+    proof_hash = _canonical_hash(json.dumps(proof_options, sort_keys=True, ensure_ascii=False))
     document_hash = hashlib.sha256(canonicalize(document).encode()).digest()
     return proof_hash + document_hash
+
+
+@lru_cache(maxsize=64)
+def _canonical_hash(document_json: str) -> bytes:
+    """SHA-256 of the RDFC-1.0 form of a JSON-LD document (given as JSON), kept: the proof
+    options of a batch (one context, one key, one `created` second) are the same for every
+    credential in it, so they are canonicalised once. A pure function of the text (the contexts
+    are bundled), so the cached bytes are those canonicalising again would give."""
+    return hashlib.sha256(canonicalize(json.loads(document_json)).encode()).digest()
 
 
 def sign_credential(

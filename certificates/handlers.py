@@ -2,33 +2,54 @@
 
 import logging
 
+from django.db import transaction
+
 from certificates import selectors, services
-from certificates.models import Certificate, RevocationCategory
+from certificates.models import RevocationCategory
+from courses import selectors as course_selectors
 from courses.models import Enrolment
 from events import registry, types
+from events import services as event_services
 from events.models import Event
 from quizzes import selectors as quiz_selectors
 
 logger = logging.getLogger(__name__)
 
 
-@registry.handler(types.ATTEMPT_GRADED)
-def issue_when_course_completed(event: Event) -> None:
-    if not event.data["passed"]:
+@registry.batch_handler(types.ATTEMPT_GRADED)
+def issue_when_course_completed(events: list[Event]) -> None:
+    """Issue the certificates of many passes in one transaction (once per cycle), then, once it
+    has committed, render and sign them in the same worker pass. The rows come first: should
+    rendering fail or the worker die, `certificate.issued` renders them (below), and nothing is
+    lost or issued twice."""
+    enrolment_ids = [e.data["enrolment_id"] for e in events if e.data.get("passed")]
+    if not enrolment_ids:
         return
-    try:
-        services.certificate_issue(enrolment_id=event.data["enrolment_id"])  # once per cycle
-    except Enrolment.DoesNotExist:
-        logger.warning("enrolment %s no longer exists; nothing to issue", event.data["enrolment_id"])
+    issued = services.certificates_issue(enrolment_ids=enrolment_ids)
+    left = set(enrolment_ids) - issued.certificates.keys()  # not complete yet, or gone: which are gone
+    for enrolment_id in sorted(left - course_selectors.enrolments_existing(enrolment_ids=left)):
+        logger.warning("enrolment %s no longer exists; nothing to issue", enrolment_id)
+    waiting = [c.pk for c in issued.certificates.values() if not c.rendered_at]
+    if waiting:
+        transaction.on_commit(lambda: _render(waiting, issued.event_ids), robust=True)
 
 
-@registry.handler(types.CERTIFICATE_ISSUED, atomic=False)
-def render_issued_certificate(event: Event) -> None:
-    # Outside any transaction: PDF and signing take tens of milliseconds; done once.
-    try:
-        services.certificate_render(certificate_id=event.data["certificate_id"])
-    except Certificate.DoesNotExist:
-        logger.warning("certificate %s no longer exists; nothing to render", event.data["certificate_id"])
+def _render(certificate_ids: list[int], event_ids: list[int]) -> None:
+    services.certificates_render(certificate_ids=certificate_ids)
+    # Rendered: what the sweep below would do for these events is done.
+    event_services.deliveries_record(event_ids=event_ids, handler_name=RENDER_SWEEP)
+
+
+@registry.batch_handler(types.CERTIFICATE_ISSUED, atomic=False, queued=False)
+def render_issued_certificate(events: list[Event]) -> None:
+    """The sweep: render what was issued and is not rendered yet, outside any transaction
+    (done once). Nothing is queued for it when a certificate is issued, since the issuing pass
+    renders right after its commit and records this delivery; when it did not (the worker died,
+    rendering failed), the relay's pass delivers the events here, many at once."""
+    services.certificates_render(certificate_ids=[e.data["certificate_id"] for e in events])
+
+
+RENDER_SWEEP = f"{__name__}.{render_issued_certificate.__qualname__}"
 
 
 @registry.handler(types.CERTIFICATE_REVOKED, atomic=False)

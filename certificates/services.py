@@ -1,7 +1,9 @@
 """Writes of certificates: issue (exactly once per cycle), render, revoke."""
 
 import logging
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
@@ -30,22 +32,29 @@ def status_list_url(list_id: int) -> str:
     return f"{settings.PUBLIC_BASE_URL}/api/v1/status-lists/{list_id}/"
 
 
-def _status_entry_allocate() -> tuple[StatusList, int]:
-    """The next free entry of the open revocation list, or of a new list when it is full. Call
-    inside the issuing transaction: the row lock serialises allocation, and the counter only
-    grows, so an index is handed out once and never again, whatever is rolled back later."""
-    status_list = (
-        StatusList.objects.select_for_update()
-        .filter(purpose=status_lists.PURPOSE_REVOCATION, allocated__lt=StatusList.SIZE)
-        .order_by("pk")
-        .defer("bits", "credential")
-        .first()
-    )
-    if status_list is None:
-        status_list = StatusList.objects.create(purpose=status_lists.PURPOSE_REVOCATION)
-    index = status_lists.index_for(status_list.allocated, offset=status_list.offset)
-    StatusList.objects.filter(pk=status_list.pk).update(allocated=status_list.allocated + 1)
-    return status_list, index
+def _status_entries_allocate(count: int) -> list[tuple[StatusList, int]]:
+    """The next `count` free entries of the open revocation list, going on in new lists as
+    each fills. Call inside the issuing transaction: the row lock serialises allocation, and
+    the counter only grows, so an index is handed out once and never again, whatever is rolled
+    back later."""
+    entries: list[tuple[StatusList, int]] = []
+    while len(entries) < count:
+        status_list = (
+            StatusList.objects.select_for_update()
+            .filter(purpose=status_lists.PURPOSE_REVOCATION, allocated__lt=StatusList.SIZE)
+            .order_by("pk")
+            .defer("bits", "credential")
+            .first()
+        )
+        if status_list is None:
+            status_list = StatusList.objects.create(purpose=status_lists.PURPOSE_REVOCATION)
+        taken = min(count - len(entries), StatusList.SIZE - status_list.allocated)
+        entries += [
+            (status_list, status_lists.index_for(counter, offset=status_list.offset))
+            for counter in range(status_list.allocated, status_list.allocated + taken)
+        ]
+        StatusList.objects.filter(pk=status_list.pk).update(allocated=status_list.allocated + taken)
+    return entries
 
 
 def certificate_issue(*, enrolment_id: int) -> Certificate | None:
@@ -56,42 +65,75 @@ def certificate_issue(*, enrolment_id: int) -> Certificate | None:
     Safe to call any number of times: a cycle has at most one certificate (a database
     constraint), and once it exists it is returned as it is, revoked or expired included, so
     revocation sticks and old passes never earn a second one."""
+    return certificates_issue(enrolment_ids=[enrolment_id]).certificates.get(enrolment_id)
+
+
+class Issued(NamedTuple):
+    # By enrolment id, new or already there; none for a cycle not yet complete or an
+    # enrolment that does not exist.
+    certificates: dict[int, Certificate]
+    # The `certificate.issued` events of the new ones.
+    event_ids: list[int]
+
+
+def certificates_issue(*, enrolment_ids: Iterable[int]) -> Issued:
+    """`certificate_issue` of many enrolments in one transaction. The new rows, their evidence,
+    status entries and events each go in one insert, so a flood of passes costs a few queries
+    per hundred certificates."""
     now = timezone.now()
     with transaction.atomic():
-        enrolment = course_services.enrolment_lock(enrolment_id=enrolment_id)
-        existing = Certificate.objects.filter(enrolment=enrolment).first()
-        if existing is not None:
-            return existing
-        evidence = quiz_selectors.enrolment_evidence(enrolment=enrolment)
-        if evidence is None:
-            return None
-        expires_at = course_services.certificate_expiry(course=enrolment.course, issued_at=now)
-        status_list, status_index = _status_entry_allocate()
-        certificate = Certificate.objects.create(
-            status_list=status_list,
-            status_index=status_index,
-            holder_id=enrolment.person_id,
-            course=enrolment.course,
-            enrolment=enrolment,
-            issued_at=now,
-            expires_at=expires_at,
+        enrolments = course_services.enrolments_lock(enrolment_ids=enrolment_ids)
+        certificates = {
+            c.enrolment_id: c for c in Certificate.objects.filter(enrolment__in=enrolments).defer("pdf")
+        }
+        waiting = [e for e in enrolments if e.pk not in certificates]
+        # Two queries per enrolment (its course's quizzes, its attempts): the rest is batched.
+        evidence = {e.pk: quiz_selectors.enrolment_evidence(enrolment=e) for e in waiting}
+        complete = [e for e in waiting if evidence[e.pk] is not None]
+        if not complete:
+            return Issued(certificates, [])
+        entries = _status_entries_allocate(len(complete))
+        new = Certificate.objects.bulk_create(
+            [
+                Certificate(
+                    status_list=status_list,
+                    status_index=status_index,
+                    holder_id=enrolment.person_id,
+                    course=enrolment.course,
+                    enrolment=enrolment,
+                    issued_at=now,
+                    expires_at=course_services.certificate_expiry(course=enrolment.course, issued_at=now),
+                )
+                for enrolment, (status_list, status_index) in zip(complete, entries, strict=True)
+            ]
         )
-        certificate.evidence.set(evidence)
+        Certificate.evidence.through.objects.bulk_create(
+            [
+                Certificate.evidence.through(certificate_id=certificate.pk, attempt_id=attempt_id)
+                for certificate in new
+                for attempt_id in evidence[certificate.enrolment_id] or ()
+            ]
+        )
         # The next cycle opens with the recertification window, before this one expires: the
         # person may retake the course then, and the new certificate starts a cycle of its own
         # while this one runs to its own date.
-        next_cycle_at = course_services.recertification_opens(
-            course=enrolment.course, issued_at=now, expires_at=expires_at
+        course_services.enrolments_complete(
+            next_cycle_at={
+                c.enrolment_id: course_services.recertification_opens(
+                    course=c.course, issued_at=now, expires_at=c.expires_at
+                )
+                for c in new
+            },
+            at=now,
         )
-        course_services.enrolment_complete(enrolment=enrolment, at=now, next_cycle_at=next_cycle_at)
-        outbox.record(
+        event_ids = outbox.record_many(
             types.CERTIFICATE_ISSUED,
-            certificate_id=certificate.pk,
-            person_id=enrolment.person_id,
-            course_id=enrolment.course_id,
+            [{"certificate_id": c.pk, "person_id": c.holder_id, "course_id": c.course_id} for c in new],
         )
-    logger.info("issued certificate %s (enrolment %s)", certificate.code, enrolment.pk)
-    return certificate
+    for certificate in new:
+        logger.info("issued certificate %s (enrolment %s)", certificate.code, certificate.enrolment_id)
+        certificates[certificate.enrolment_id] = certificate
+    return Issued(certificates, event_ids)
 
 
 def _document(certificate: Certificate) -> CertificateDocument:
@@ -118,7 +160,7 @@ def _status_entry(certificate: Certificate) -> dict | None:
     )
 
 
-def _credential(certificate: Certificate) -> dict:
+def _credential(certificate: Certificate, signer: tuple[str, Ed25519PrivateKey] | None = None) -> dict:
     course = certificate.course
     unsigned = credentials.build_open_badge_credential(
         credential_id=verify_url(certificate.code),
@@ -136,7 +178,7 @@ def _credential(certificate: Certificate) -> dict:
         expires_at=certificate.expires_at,
         credential_status=_status_entry(certificate),
     )
-    kid, private_key = keys.key_at(certificate.issued_at)
+    kid, private_key = signer or keys.key_at(certificate.issued_at)
     return credentials.sign_credential(
         unsigned,
         private_key=private_key,
@@ -148,16 +190,38 @@ def _credential(certificate: Certificate) -> dict:
 
 def certificate_render(*, certificate_id: int) -> Certificate:
     """Render the PDF and sign the credential, outside any transaction; done once."""
-    certificate = Certificate.objects.select_related("holder__unit", "course").get(pk=certificate_id)
-    if certificate.rendered_at:
-        return certificate
-    certificate.pdf = render_certificate_pdf(_document(certificate))
-    certificate.credential = _credential(certificate)
-    certificate.rendered_at = timezone.now()
-    Certificate.objects.filter(pk=certificate.pk, rendered_at__isnull=True).update(
-        pdf=certificate.pdf, credential=certificate.credential, rendered_at=certificate.rendered_at
+    rendered = certificates_render(certificate_ids=[certificate_id])
+    if not rendered:
+        raise Certificate.DoesNotExist(f"no certificate {certificate_id}")
+    return rendered[0]
+
+
+RENDER_UPDATE_BATCH = 25
+
+
+def certificates_render(*, certificate_ids: Iterable[int]) -> list[Certificate]:
+    """Render the PDFs and sign the credentials of those not rendered yet (those that exist,
+    in id order), then write them in a few updates; each is written once, the first render to
+    commit wins. Best outside a transaction: the rows are locked only by the updates."""
+    certificates = list(
+        Certificate.objects.select_related("holder__unit", "course")
+        .filter(pk__in=sorted(set(certificate_ids)))
+        .order_by("pk")
     )
-    return certificate
+    todo = [c for c in certificates if not c.rendered_at]
+    signers: dict[datetime, tuple[str, Ed25519PrivateKey]] = {}  # a batch was issued at one moment
+    for start in range(0, len(todo), RENDER_UPDATE_BATCH):  # written as it goes: a cut-short pass
+        chunk = todo[start : start + RENDER_UPDATE_BATCH]  # keeps what it did
+        for certificate in chunk:
+            if certificate.issued_at not in signers:
+                signers[certificate.issued_at] = keys.key_at(certificate.issued_at)
+            certificate.pdf = render_certificate_pdf(_document(certificate))
+            certificate.credential = _credential(certificate, signers[certificate.issued_at])
+            certificate.rendered_at = timezone.now()
+        Certificate.objects.filter(rendered_at__isnull=True).bulk_update(
+            chunk, ["pdf", "credential", "rendered_at"]
+        )
+    return certificates
 
 
 @transaction.atomic

@@ -2,6 +2,7 @@
 
 Reads of courses for authoring (a learner's view, with progress, is in `reports`)."""
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.db.models import Count, QuerySet
@@ -12,6 +13,11 @@ from courses.models import Course, Enrolment, Lesson, Module
 
 def enrolment_latest(*, person_id: int, course_id: int) -> Enrolment | None:
     return Enrolment.objects.filter(person_id=person_id, course_id=course_id).order_by("-cycle").first()
+
+
+def enrolments_existing(*, enrolment_ids: Iterable[int]) -> set[int]:
+    """Which of these enrolment ids still exist."""
+    return set(Enrolment.objects.filter(pk__in=list(enrolment_ids)).values_list("pk", flat=True))
 
 
 def enrolment_is_current(*, enrolment: Enrolment, now: datetime | None = None) -> bool:

@@ -2,7 +2,7 @@
 enrolment. (Importing a course with its quizzes is `quizzes.course_import`.)"""
 
 from calendar import monthrange
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import TypedDict
 
@@ -177,9 +177,15 @@ def enrolment_current(*, person: Person, course: Course, now: datetime | None = 
         return Enrolment.objects.get(person=person, course=course, cycle=cycle)
 
 
-def enrolment_lock(*, enrolment_id: int) -> Enrolment:
-    """The enrolment row, locked for the rest of the transaction (its own row only)."""
-    return Enrolment.objects.select_for_update(of=("self",)).select_related("course").get(pk=enrolment_id)
+def enrolments_lock(*, enrolment_ids: Iterable[int]) -> list[Enrolment]:
+    """The enrolment rows (those that exist), locked for the rest of the transaction (their own
+    rows only), in id order so that two transactions locking overlapping sets never deadlock."""
+    return list(
+        Enrolment.objects.select_for_update(of=("self",))
+        .select_related("course")
+        .filter(pk__in=sorted(set(enrolment_ids)))
+        .order_by("pk")
+    )
 
 
 def _add_months(moment: datetime, months: int) -> datetime:
@@ -210,7 +216,17 @@ def recertification_opens(
 
 def enrolment_complete(*, enrolment: Enrolment, at: datetime, next_cycle_at: datetime | None) -> None:
     """A certificate closed the cycle; the next one may open from `next_cycle_at` (never: None)."""
-    Enrolment.objects.filter(pk=enrolment.pk).update(completed_at=at, next_cycle_at=next_cycle_at)
+    enrolments_complete(next_cycle_at={enrolment.pk: next_cycle_at}, at=at)
+
+
+def enrolments_complete(*, next_cycle_at: dict[int, datetime | None], at: datetime) -> None:
+    """`enrolment_complete` of many enrolments (by id: when each one's next cycle may open), one
+    update per distinct date."""
+    by_date: dict[datetime | None, list[int]] = {}
+    for enrolment_id, opens in next_cycle_at.items():
+        by_date.setdefault(opens, []).append(enrolment_id)
+    for opens, ids in by_date.items():
+        Enrolment.objects.filter(pk__in=ids).update(completed_at=at, next_cycle_at=opens)
 
 
 def enrolment_reopen(*, enrolment: Enrolment, at: datetime) -> None:

@@ -46,7 +46,9 @@ def _record(
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("events.record needs the transaction of the change it reports")
     now = timezone.now()
-    handlers = [h.name for h in registry.handlers_for(event_type)]
+    handlers = registry.handlers_for(event_type)
+    # A handler that is not `queued` (a sweep) gets no message: the relay delivers it late.
+    queued = [h.name for h in handlers if h.queued]
     same = {
         "type": event_type,
         "created_at": now,
@@ -55,8 +57,8 @@ def _record(
         "relays": 0,
     }
     ids = bulk.insert_rows(Event, [{"data": data} for data in items], ["data"], same=same, returning=True)
-    if handlers and ids:
-        transaction.on_commit(lambda: send_deliveries_many(ids, handlers, per_message=per_message))
+    if queued and ids:
+        transaction.on_commit(lambda: send_deliveries_many(ids, queued, per_message=per_message))
     return ids, same
 
 

@@ -23,20 +23,24 @@ class Handler:
     # Set for a handler that takes many events at once (`batch_handler`): a delivery then takes
     # the other events of its type still waiting for it too, all in one transaction.
     batch: BatchFn | None = None
+    # False for a sweep: nothing is queued for it when the event is recorded, because the work
+    # is usually done another way (which then records the delivery); the relay's periodic pass
+    # delivers it to the handler when still missing after `relay_after`.
+    queued: bool = True
 
 
 _by_type: dict[str, list[Handler]] = {}
 _by_name: dict[str, Handler] = {}
 
 
-def handler(event_type: str, *, atomic: bool = True) -> Callable[[HandlerFn], HandlerFn]:
+def handler(event_type: str, *, atomic: bool = True, queued: bool = True) -> Callable[[HandlerFn], HandlerFn]:
     if event_type not in types.ALL:
         raise ValueError(f"unknown event type {event_type!r}")
 
     def register(fn: HandlerFn) -> HandlerFn:
         name = f"{fn.__module__}.{fn.__qualname__}"
         if name not in _by_name:
-            entry = Handler(name=name, event_type=event_type, fn=fn, atomic=atomic)
+            entry = Handler(name=name, event_type=event_type, fn=fn, atomic=atomic, queued=queued)
             _by_name[name] = entry
             _by_type.setdefault(event_type, []).append(entry)
         return fn
@@ -44,15 +48,25 @@ def handler(event_type: str, *, atomic: bool = True) -> Callable[[HandlerFn], Ha
     return register
 
 
-def batch_handler(event_type: str) -> Callable[[BatchFn], BatchFn]:
-    """An atomic handler of many events at once (a list, in the order they were recorded)."""
+def batch_handler(
+    event_type: str, *, atomic: bool = True, queued: bool = True
+) -> Callable[[BatchFn], BatchFn]:
+    """A handler of many events at once (a list, in the order they were recorded); `atomic` and
+    `queued` as for `handler` (not atomic: idempotent, it may see an event again)."""
     if event_type not in types.ALL:
         raise ValueError(f"unknown event type {event_type!r}")
 
     def register(fn: BatchFn) -> BatchFn:
         name = f"{fn.__module__}.{fn.__qualname__}"
         if name not in _by_name:
-            entry = Handler(name=name, event_type=event_type, fn=lambda e: fn([e]), atomic=True, batch=fn)
+            entry = Handler(
+                name=name,
+                event_type=event_type,
+                fn=lambda e: fn([e]),
+                atomic=atomic,
+                batch=fn,
+                queued=queued,
+            )
             _by_name[name] = entry
             _by_type.setdefault(event_type, []).append(entry)
         return fn

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from events import registry
@@ -106,17 +106,19 @@ def _deliver_batch(event_id: int, handler: registry.Handler) -> bool:
     if event_id in here:
         here.discard(event_id)
         return False
+    if not handler.atomic:
+        batch = _deliver_batch_outside(event_id, handler)
+        if batch is None:
+            return False
+        _remember(here, batch, event_id)
+        return True
     with transaction.atomic():
         event = Event.objects.select_for_update(skip_locked=True).filter(pk=event_id).first()
         if event is None and not Event.objects.filter(pk=event_id).exists():
             raise Event.DoesNotExist(f"event {event_id}")
         named = event is not None and not Delivery.objects.filter(event=event, handler=handler.name).exists()
         others = list(
-            Event.objects.select_for_update(skip_locked=True)
-            .filter(type=handler.event_type, done_at__isnull=True, failed_at__isnull=True)
-            .exclude(pk=event_id)
-            .exclude(pk__in=Delivery.objects.filter(handler=handler.name).values("event_id"))
-            .order_by("id")[: DELIVERY_BATCH - int(named)]
+            _waiting(event_id, handler).select_for_update(skip_locked=True)[: DELIVERY_BATCH - int(named)]
         )
         batch = [event, *others] if named and event is not None else others
         if not batch:
@@ -133,10 +135,26 @@ def _deliver_batch(event_id: int, handler: registry.Handler) -> bool:
             )
             batch = _run_one_by_one(handler, batch)
         _mark_done(batch)
+    _remember(here, batch, event_id)
+    return True
+
+
+def _waiting(event_id: int, handler: registry.Handler) -> QuerySet[Event]:
+    """The events other than `event_id` still waiting for the handler, oldest first."""
+    return (
+        Event.objects.filter(type=handler.event_type, done_at__isnull=True, failed_at__isnull=True)
+        .exclude(pk=event_id)
+        .exclude(pk__in=Delivery.objects.filter(handler=handler.name).values("event_id"))
+        .order_by("id")
+    )
+
+
+def _remember(here: set[int], batch: list[Event], event_id: int) -> None:
+    """Note the events this process delivered besides the named one: their own messages, which
+    follow, are dropped without a query."""
     if len(here) > 50_000:
         here.clear()
     here.update(e.pk for e in batch if e.pk != event_id)
-    return bool(batch)
 
 
 def _run_one_by_one(handler: registry.Handler, batch: list[Event]) -> list[Event]:
@@ -153,11 +171,50 @@ def _run_one_by_one(handler: registry.Handler, batch: list[Event]) -> list[Event
     return done
 
 
+def _deliver_batch_outside(event_id: int, handler: registry.Handler) -> list[Event] | None:
+    """A batch for a handler that works outside any transaction (rendering, a network call):
+    the handler first, then the delivery rows. Idempotent by contract: it may see an event
+    again if the worker dies before the rows, or if two workers take the same waiting events."""
+    assert handler.batch is not None
+    event = Event.objects.get(pk=event_id)
+    if Delivery.objects.filter(event=event, handler=handler.name).exists():
+        return None
+    batch = [event, *_waiting(event_id, handler)[: DELIVERY_BATCH - 1]]
+    try:
+        handler.batch(batch)
+    except Exception:
+        if len(batch) == 1:
+            raise
+        logger.exception(
+            "batch of %s events for %s failed; delivering %s alone", len(batch), handler.name, event.pk
+        )
+        batch = [event]
+        handler.batch(batch)
+    now = timezone.now()
+    Delivery.objects.bulk_create(
+        [Delivery(event=e, handler=handler.name, delivered_at=now) for e in batch], ignore_conflicts=True
+    )
+    _mark_done(batch)
+    return batch
+
+
 def _run_batch(handler: registry.Handler, batch: list[Event]) -> None:
     assert handler.batch is not None
     now = timezone.now()
     Delivery.objects.bulk_create([Delivery(event=e, handler=handler.name, delivered_at=now) for e in batch])
     handler.batch(batch)
+
+
+def deliveries_record(*, event_ids: list[int], handler_name: str) -> None:
+    """Record that the handler has had these events, its work done another way (the issuing
+    pass rendered what `certificate.issued` would): the relay then leaves them be. Outside the
+    handler's own delivery, so a row already there is left as it is."""
+    now = timezone.now()
+    Delivery.objects.bulk_create(
+        [Delivery(event_id=pk, handler=handler_name, delivered_at=now) for pk in event_ids],
+        ignore_conflicts=True,
+    )
+    _mark_done(list(Event.objects.filter(pk__in=event_ids).only("pk", "type")))
 
 
 def _mark_done(events: list[Event]) -> None:

@@ -116,6 +116,27 @@ def test_signer_reproduces_ob3_test_vector_byte_for_byte() -> None:
     assert signature.hex() == VECTOR["signatureHex"]
 
 
+def test_the_proof_options_of_a_batch_are_canonicalised_once_and_still_match_the_vector(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    credentials._canonical_hash.cache_clear()
+    canonicalised: list[dict[str, Any]] = []
+    canonicalize = credentials.canonicalize
+
+    def counting(document: Any) -> str:
+        canonicalised.append(document)
+        return canonicalize(document)
+
+    monkeypatch.setattr(credentials, "canonicalize", counting)
+    assert sign_vector() == vector_signed()  # the cached hash is the vector's, byte for byte
+    signed = [sign_badge(badge(holder_name=name)) for name in ("Budi", "Sari", "Wayan")]
+    assert sign_vector() == vector_signed()
+    # Two proof options (the vector's, the batch's), each once; every document each time.
+    assert sum("proofPurpose" in d for d in canonicalised) == 2
+    assert sum("proofPurpose" not in d for d in canonicalised) == 5
+    assert all(credentials.verify_credential(c, public_key=VECTOR_KEY.public_key()) for c in signed)
+
+
 def test_signer_returns_a_new_dict_and_leaves_the_input_alone() -> None:
     unsigned = copy.deepcopy(VECTOR["unsigned"])
 

@@ -207,3 +207,87 @@ def test_a_development_signing_key_is_made_once_under_var(settings, tmp_path):
 
     assert first == second
     assert settings.LENCANA_SIGNING_KEY_FILE.stat().st_mode & 0o077 == 0
+
+
+def passed_graded_events(course, count: int) -> list[Event]:
+    """`count` people who passed every quiz of the course: their attempt.graded events, not
+    delivered yet."""
+    for _ in range(count):
+        pass_every_quiz(factories.person(), course)
+    return list(Event.objects.filter(type=types.ATTEMPT_GRADED, done_at__isnull=True).order_by("pk"))
+
+
+ISSUER = "certificates.handlers.issue_when_course_completed"
+RENDERER = "certificates.handlers.render_issued_certificate"
+
+
+def test_one_delivery_issues_every_waiting_pass_once_then_renders_them_after_commit(
+    course, django_capture_on_commit_callbacks
+):
+    graded = passed_graded_events(course, 6)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert events_services.event_deliver(event_id=graded[0].pk, handler_name=ISSUER) is True
+    certificates = list(Certificate.objects.filter(course=course))
+    assert len(certificates) == 6 and len({c.holder_id for c in certificates}) == 6
+    # Rendered in the same pass, which recorded the render sweep's deliveries: nothing left.
+    assert all(c.rendered_at and bytes(c.pdf).startswith(b"%PDF") for c in certificates)
+    issued = Event.objects.filter(type=types.CERTIFICATE_ISSUED)
+    assert Delivery.objects.filter(handler=RENDERER, event__in=issued).count() == 6
+    assert all(events_services.event_deliver(event_id=e.pk, handler_name=RENDERER) is False for e in issued)
+    public_key = keys.signing_key().public_key()
+    for certificate in certificates:
+        assert credentials.verify_credential(certificate.credential, public_key=public_key)
+        assert set(certificate.evidence.values_list("enrolment_id", flat=True)) == {certificate.enrolment_id}
+    # Every other message of the flood finds its delivery done and issues nothing more.
+    for event in graded[1:]:
+        assert events_services.event_deliver(event_id=event.pk, handler_name=ISSUER) is False
+    assert Certificate.objects.count() == 6
+    assert Event.objects.filter(type=types.CERTIFICATE_ISSUED).count() == 6
+
+
+def test_a_crash_in_rendering_loses_nothing_and_certificate_issued_renders_them(
+    course, django_capture_on_commit_callbacks
+):
+    graded = passed_graded_events(course, 3)
+    with (
+        mock.patch("certificates.services.render_certificate_pdf", side_effect=RuntimeError("boom")),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        events_services.event_deliver(event_id=graded[0].pk, handler_name=ISSUER)
+    issued = Certificate.objects.filter(course=course)
+    assert issued.count() == 3 and not issued.filter(rendered_at__isnull=False).exists()
+    # Nothing was queued for the sweep when they were issued; the relay's pass sends it.
+    later = timezone.now() + timedelta(hours=1)
+    with (
+        mock.patch("events.outbox.current_app") as celery,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        events_services.events_relay(now=later)
+    sent = [call.kwargs["args"][1] for call in celery.send_task.call_args_list]
+    assert any(RENDERER == names or RENDERER in names for names in sent)
+    [first, *others] = Event.objects.filter(type=types.CERTIFICATE_ISSUED).order_by("pk")
+    assert events_services.event_deliver(event_id=first.pk, handler_name=RENDERER) is True
+    assert issued.filter(rendered_at__isnull=False).count() == 3  # one delivery, the whole batch
+    assert Delivery.objects.filter(handler=RENDERER).count() == 3
+    assert all(events_services.event_deliver(event_id=e.pk, handler_name=RENDERER) is False for e in others)
+    assert Certificate.objects.count() == 3
+
+
+def test_issuing_a_batch_costs_two_queries_per_certificate_and_the_rest_once(course):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for size in (1, 2, 20):
+        enrolments = []
+        for _ in range(size):
+            person = factories.person()
+            pass_every_quiz(person, course)
+            enrolments.append(factories.enrolment(person, course).pk)
+        with CaptureQueriesContext(connection) as queries:
+            issued = services.certificates_issue(enrolment_ids=enrolments)
+        assert len(issued.certificates) == size
+        counts.append(len(queries))
+    # The first opened the status list. Per certificate, only its evidence's two reads (the
+    # course's quizzes, the enrolment's attempts): everything else is once per batch.
+    assert counts[2] - counts[1] == 2 * (20 - 2)

@@ -159,3 +159,22 @@ def test_an_unknown_category_is_a_400(course, hr):
         f"/api/v1/certificates/{certificate.pk}/revoke/", {"reason": "x", "category": "bad"}, format="json"
     )
     assert response.status_code == 400
+
+
+def test_a_batch_across_the_end_of_a_list_goes_on_in_a_new_one_without_reusing_an_index(course):
+    first = certified(course)
+    StatusList.objects.filter(pk=first.status_list_id).update(allocated=StatusList.SIZE - 2)
+    enrolments = []
+    for _ in range(5):
+        person = factories.person()
+        pass_every_quiz(person, course)
+        enrolments.append(factories.enrolment(person, course).pk)
+    issued = list(services.certificates_issue(enrolment_ids=enrolments).certificates.values())
+    old = StatusList.objects.get(pk=first.status_list_id)
+    new = StatusList.objects.exclude(pk=old.pk)
+    assert old.allocated == StatusList.SIZE and [s.allocated for s in new] == [3]
+    assert sorted(c.status_list_id for c in issued) == [old.pk] * 2 + [new[0].pk] * 3
+    entries = {(c.status_list_id, c.status_index) for c in Certificate.objects.all()}
+    assert len(entries) == 6
+    expected = {status_lists.index_for(StatusList.SIZE - n, offset=old.offset) for n in (1, 2)}
+    assert {c.status_index for c in issued if c.status_list_id == old.pk} == expected

@@ -273,3 +273,25 @@ def test_a_message_whose_event_is_done_still_takes_what_is_waiting(course):
         assert services.event_deliver(event_id=first.pk, handler_name=GRADER) is False  # nothing left
     assert Attempt.objects.filter(pk__in=[a.pk for a in attempts], status=Attempt.Status.GRADED).count() == 3
     assert Delivery.objects.filter(handler=GRADER).count() == 3
+
+
+COMPLIANCE = "reports.handlers.compliance_after_grading"
+
+
+def test_one_failing_event_of_a_message_leaves_the_others_delivered(course, learner):
+    people = [learner, factories.person(), factories.person()]
+    with transaction.atomic():
+        ids = outbox.record_many(
+            types.ATTEMPT_GRADED,
+            [{"person_id": p.pk, "course_id": course.pk, "passed": False} for p in people],
+        )
+    bad = people[1].pk
+
+    def refresh(*, person_id: int, course_id: int) -> None:
+        if person_id == bad:
+            raise RuntimeError("boom")
+
+    with mock.patch("reports.services.compliance_refresh_for_person", side_effect=refresh):
+        services.events_deliver(event_ids=ids, handler_names=[COMPLIANCE])
+    delivered = set(Delivery.objects.filter(handler=COMPLIANCE).values_list("event_id", flat=True))
+    assert delivered == {ids[0], ids[2]}  # the failed one waits for the relay
