@@ -13,7 +13,9 @@ import base64
 import json
 import time
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import pytest
 
@@ -117,103 +119,110 @@ def assert_unavailable_never_a_traceback(responses: list) -> None:
             assert said in {"unavailable", "throttle_unavailable"}, r.text
 
 
-def submit_until_taken(stack: Stack, refused: list[dict]) -> list:
-    """A client that was told 503 submits again (after Retry-After: here at once)."""
-    return stack.submit_all(refused) if refused else []
+@dataclass
+class Outage:
+    seconds: float
+    during: list  # the submits sent while the server was away
+    submits: list  # every submit before it returned
+    probes: list
+    afterwards: list  # the refused ones sent again, and the last third
+    recovery: dict[str, float]
+
+
+def flood_through_outage(stack: Stack, learners: list[dict], stop: Callable[[], None],
+                         start: Callable[[], None], probes: Callable[[], list]) -> Outage:  # fmt: skip
+    """A third of the learners submit while grading is under way, a third while the server is
+    away (`stop` to `start`, at least OUTAGE seconds, then `probes`), a third after it returned,
+    with those refused sent again (a client obeying Retry-After); then wait for every attempt
+    graded and certified, timing it from the server's return."""
+    n = len(learners)
+    before, during, after = learners[: n // 3], learners[n // 3 : 2 * n // 3], learners[2 * n // 3 :]
+    flood = ThreadPoolExecutor(1).submit(stack.submit_all, before)
+    wait_until(lambda: stack.graded() >= 10, timeout=RECOVERY_BOUND, what="grading under way", step=0.05)
+    stop()
+    down = time.monotonic()
+    submitted_during = stack.submit_all(during)
+    time.sleep(max(0.0, OUTAGE - (time.monotonic() - down)))
+    probed = probes()
+    seconds = time.monotonic() - down
+    start()
+    up = time.monotonic()
+    submits = flood.result() + submitted_during
+    refused = [lr for lr, r in zip(before + during, submits, strict=True) if r.status_code == 503]
+    afterwards = (stack.submit_all(refused) if refused else []) + stack.submit_all(after)
+    return Outage(seconds, submitted_during, submits, probed, afterwards, wait_all_done(stack, n, since=up))
+
+
+def print_outage(name: str, n: int, outage: Outage) -> None:
+    statuses = dict(outage_statuses(outage.submits))
+    probes = [p.status_code for p in outage.probes]
+    print(f"\nfaults/{name}: {n} attempts; away {outage.seconds:.1f} s; submits then: {statuses}; ", end="")
+    print(f"probes: {probes}")
+    print(
+        f"  recovery after {name} returned: "
+        + ", ".join(f"{k} {v:.1f} s" for k, v in outage.recovery.items())
+    )
 
 
 def test_a_redis_restart_during_a_flood_answers_202_or_503_never_500_and_grades_every_attempt(
     stack, fault_servers
 ):
-    n = OUTAGE_FLOOD
-    learners = fault_servers.learners[:n]
-    before, during, after = learners[: n // 3], learners[n // 3 : 2 * n // 3], learners[2 * n // 3 :]
+    learners = fault_servers.learners[:OUTAGE_FLOOD]
     worker = stack.start_worker()
-    flood = ThreadPoolExecutor(1).submit(stack.submit_all, before)
-    wait_until(lambda: stack.graded() >= 10, timeout=RECOVERY_BOUND, what="grading under way", step=0.05)
-
-    fault_servers.redis.stop()  # the broker and the cache, with every message they held
-    down = time.monotonic()
-    submitted_during = stack.submit_all(during)
-    time.sleep(max(0.0, OUTAGE - (time.monotonic() - down)))
-    probes = [
-        stack.request("GET", "/readyz/"),
-        stack.request("POST", "/api/v1/auth/token/", json={"username": "flood1", "password": "x"}),
-        stack.request("GET", f"/api/v1/attempts/{before[0]['attempt']}/",
-                      headers={"Authorization": f"Bearer {before[0]['token']}"}),
-    ]  # fmt: skip
-    outage = time.monotonic() - down
-    fault_servers.redis.start()  # empty: nothing saved
-    up = time.monotonic()
-
-    submitted_before = flood.result()
-    refused = [lr for lr, r in zip(before + during, submitted_before + submitted_during, strict=True)
-               if r.status_code == 503]  # fmt: skip
-    retried = submit_until_taken(stack, refused)
-    submitted_after = stack.submit_all(after)
-    recovery = wait_all_done(stack, n, since=up)
-
-    seen = outage_statuses(submitted_before + submitted_during)
-    print(f"\nfaults/redis: {n} attempts; Redis away {outage:.1f} s; submits then: {dict(seen)}; "
-          f"readyz, sign-in, an attempt read: {[p.status_code for p in probes]}")  # fmt: skip
-    print("  recovery after Redis returned: " + ", ".join(f"{k} {v:.1f} s" for k, v in recovery.items()))
-    assert_unavailable_never_a_traceback(submitted_before + submitted_during + probes)
-    assert set(seen) <= {202, 503}
-    assert probes[0].status_code == 503 and probes[0].json()["broker"] != "ok"
-    assert probes[1].status_code == 503  # sign-in has no throttle counter: refused for now
-    assert probes[2].status_code == 200  # reads need no Redis
-    assert outage_statuses(retried + submitted_after) == {202: len(retried) + len(after)}
+    token = {"Authorization": f"Bearer {learners[0]['token']}"}
+    outage = flood_through_outage(
+        stack,
+        learners,
+        stop=fault_servers.redis.stop,  # the broker and the cache, with every message they held
+        start=fault_servers.redis.start,  # empty: nothing saved
+        probes=lambda: [
+            stack.request("GET", "/readyz/"),
+            stack.request("POST", "/api/v1/auth/token/", json={"username": "flood1", "password": "x"}),
+            stack.request("GET", f"/api/v1/attempts/{learners[0]['attempt']}/", headers=token),
+        ],
+    )
+    print_outage("redis", len(learners), outage)
+    assert_unavailable_never_a_traceback(outage.submits + outage.probes)
+    assert set(outage_statuses(outage.submits)) <= {202, 503}
+    readyz, sign_in, read = outage.probes
+    assert readyz.status_code == 503 and readyz.json()["broker"] != "ok"
+    assert sign_in.status_code == 503  # sign-in has no throttle counter: refused for now
+    assert read.status_code == 200  # reads need no Redis
+    assert outage_statuses(outage.afterwards) == {202: len(outage.afterwards)}
     assert worker.alive() and all(s.alive() for s in stack.services)
-    assert_nothing_lost_nothing_twice(stack, n)
+    assert_nothing_lost_nothing_twice(stack, len(learners))
 
 
 def test_a_postgresql_restart_during_a_flood_answers_503_and_everything_reconnects_by_itself(
     stack, fault_servers
 ):
-    n = OUTAGE_FLOOD
-    learners = fault_servers.learners[:n]
-    before, during, after = learners[: n // 3], learners[n // 3 : 2 * n // 3], learners[2 * n // 3 :]
+    learners = fault_servers.learners[:OUTAGE_FLOOD]
     worker = stack.start_worker()
     web = stack.services[0]
-    flood = ThreadPoolExecutor(1).submit(stack.submit_all, before)
-    wait_until(lambda: stack.graded() >= 10, timeout=RECOVERY_BOUND, what="grading under way", step=0.05)
-
-    fault_servers.postgres.stop(mode="fast")  # every connection of the web and the workers cut
-    down = time.monotonic()
-    submitted_during = stack.submit_all(during)
-    time.sleep(max(0.0, OUTAGE - (time.monotonic() - down)))
-    probes = [
-        stack.request("GET", "/readyz/"),
-        stack.request("GET", f"/api/v1/attempts/{before[0]['attempt']}/",
-                      headers={"Authorization": f"Bearer {before[0]['token']}"}),
-        stack.request("GET", "/api/v1/courses/", headers={"Authorization": f"Bearer {before[0]['token']}"}),
-        stack.request("GET", "/accounts/login/"),
-    ]  # fmt: skip
-    outage = time.monotonic() - down
-    fault_servers.postgres.start()
-    up = time.monotonic()
-
-    submitted_before = flood.result()
-    refused = [lr for lr, r in zip(before + during, submitted_before + submitted_during, strict=True)
-               if r.status_code == 503]  # fmt: skip
-    retried = submit_until_taken(stack, refused)
-    submitted_after = stack.submit_all(after)
-    recovery = wait_all_done(stack, n, since=up)
-
-    seen = outage_statuses(submitted_before + submitted_during)
-    print(f"\nfaults/postgres: {n} attempts; PostgreSQL away {outage:.1f} s; submits then: {dict(seen)}; "
-          f"probes: {[p.status_code for p in probes]}")  # fmt: skip
-    print("  recovery after PostgreSQL returned: " + ", ".join(f"{k} {v:.1f} s" for k, v in recovery.items()))
-    assert_unavailable_never_a_traceback(submitted_before + submitted_during + probes)
-    assert outage_statuses(submitted_during) == {503: len(during)}
-    assert set(seen) <= {202, 503}
-    assert [p.status_code for p in probes[:3]] == [503, 503, 503]
-    assert probes[3].status_code in {200, 503}  # the sign-in page needs no database until posted
-    assert outage_statuses(retried + submitted_after) == {202: len(retried) + len(after)}
+    token = {"Authorization": f"Bearer {learners[0]['token']}"}
+    outage = flood_through_outage(
+        stack,
+        learners,
+        stop=lambda: fault_servers.postgres.stop(mode="fast"),  # every connection cut
+        start=fault_servers.postgres.start,
+        probes=lambda: [
+            stack.request("GET", "/readyz/"),
+            stack.request("GET", f"/api/v1/attempts/{learners[0]['attempt']}/", headers=token),
+            stack.request("GET", "/api/v1/courses/", headers=token),
+            stack.request("GET", "/accounts/login/"),
+        ],
+    )
+    print_outage("postgres", len(learners), outage)
+    assert_unavailable_never_a_traceback(outage.submits + outage.probes)
+    assert outage_statuses(outage.during) == {503: len(outage.during)}
+    assert set(outage_statuses(outage.submits)) <= {202, 503}
+    assert [p.status_code for p in outage.probes[:3]] == [503, 503, 503]
+    assert outage.probes[3].status_code in {200, 503}  # the sign-in page needs no database until posted
+    assert outage_statuses(outage.afterwards) == {202: len(outage.afterwards)}
     # Reconnected by themselves: the same processes, no restart, no error logged as a 500.
     assert worker.alive() and web.alive() and all(s.alive() for s in stack.services)
     assert b"Internal Server Error" not in web.log.read_bytes()
-    assert_nothing_lost_nothing_twice(stack, n)
+    assert_nothing_lost_nothing_twice(stack, len(learners))
 
 
 GRADER = "quizzes.handlers.grade_submitted_attempt"

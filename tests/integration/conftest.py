@@ -11,6 +11,7 @@ import pytest
 from django.db import connection
 
 from config.celery_routes import QUEUES
+from tests.faults.servers import terminate
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -57,13 +58,7 @@ class Worker:
         raise TimeoutError(f"worker not ready: {self.log.read_text()[-3000:]}")
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        terminate(self.process)
 
 
 @pytest.fixture
