@@ -226,6 +226,7 @@ SPECTACULAR_SETTINGS = {
         "FunctionEnum": "people.models.Function",
         "RankEnum": "people.models.Rank",
         "ReviewWhenEnum": "quizzes.models.Quiz.ReviewWhen",
+        "AttemptStatusEnum": "quizzes.models.Attempt.Status",
     },
 }
 

@@ -69,3 +69,15 @@ class CSVRenderer(renderers.BaseRenderer):
         self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None
     ) -> bytes:
         return str(data).encode()
+
+
+class MomentField(serializers.DateTimeField):
+    """A moment of the service's life (a quiz opening, an override's close): years 2000 to
+    2999. Outside them a date is a typo, and far back the local zone's historical offsets
+    (Jakarta's +07:07:12 before 1924) make answers that are not RFC 3339."""
+
+    def to_internal_value(self, value: Any) -> Any:
+        moment = super().to_internal_value(value)
+        if not 2000 <= moment.year <= 2999:
+            raise serializers.ValidationError("A date between the years 2000 and 2999.", code="out_of_range")
+        return moment

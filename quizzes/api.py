@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from audit.api import Audited
-from core.api import CSVRenderer, ServiceWriteViewSet
+from core.api import CSVRenderer, MomentField, ServiceWriteViewSet
 from core.errors import NotAllowed
 from courses.models import Module
 from people.models import Person
@@ -498,10 +498,10 @@ class QuizAuthoringViewSet(Audited, ServiceWriteViewSet):
             min_value=services.TIME_LIMIT_MIN_SECONDS, max_value=INTEGER_MAX, required=False
         )
         max_attempts = serializers.IntegerField(min_value=0, max_value=SMALLINT_MAX, required=False)
-        opens_at = serializers.DateTimeField(
+        opens_at = MomentField(
             required=False, allow_null=True, help_text="No attempt starts before (null: no limit)."
         )
-        closes_at = serializers.DateTimeField(
+        closes_at = MomentField(
             required=False,
             allow_null=True,
             help_text="No attempt starts from then, and none runs past it (null: no limit).",
@@ -960,8 +960,8 @@ class OverrideViewSet(Audited, ServiceWriteViewSet):
         extra_attempts = serializers.IntegerField(
             min_value=0, max_value=services.EXTRA_ATTEMPTS_MAX, required=False, allow_null=True
         )
-        opens_at = serializers.DateTimeField(required=False, allow_null=True)
-        closes_at = serializers.DateTimeField(required=False, allow_null=True)
+        opens_at = MomentField(required=False, allow_null=True)
+        closes_at = MomentField(required=False, allow_null=True)
 
     @extend_schema_serializer(component_name="QuizOverride")
     class OverrideOutputSerializer(serializers.ModelSerializer):

@@ -74,9 +74,9 @@ class CourseListApi(ListAPIView):
 
     serializer_class = CourseListOutputSerializer
 
-    def get_queryset(self) -> list[selectors.LearnerCourse]:  # type: ignore[override]
+    def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):  # the OpenAPI document's look at the view
-            return []
+            return Course.objects.none()
         return selectors.learner_courses(person=person_for_user(self.request.user))
 
 

@@ -13,7 +13,7 @@ from django.test import Client
 from audit.models import AuditEntry
 from events import types
 from events.models import Event
-from quizzes import services
+from quizzes import regrading, services
 from quizzes.models import Attempt, Question, Quiz, Regrade, Response
 from tests import factories
 
@@ -59,7 +59,7 @@ def test_the_tools_are_for_instructors_only(quiz, learner, hr, instructor):
     for tool in TOOLS:
         assert Client().get(f"/authoring/quizzes/{quiz.pk}/{tool}").status_code == 302  # sign in first
         assert signed_in(instructor).get(f"/authoring/quizzes/{quiz.pk}/{tool}").status_code == 200
-    job = services.regrade_start(
+    job = regrading.regrade_start(
         quiz=quiz, version=quiz.versions.get(), reason="Uji", requested_by_id=instructor.user.pk
     )
     assert signed_in(learner).get(f"/authoring/regrades/{job.pk}/").status_code == 403
@@ -175,7 +175,7 @@ def test_regrade_dry_run_lists_changes_then_the_job_runs_with_its_progress(
     page = client.get(started["Location"]).content.decode()
     assert 'hx-trigger="every 1s"' in page and 'aria-valuenow="0"' in page
 
-    services.regrade_run(regrade_id=job.pk)
+    regrading.regrade_run(regrade_id=job.pk)
     bar = client.get(started["Location"], HTTP_HX_REQUEST="true").content.decode()
     assert bar.lstrip().startswith('<section id="regrade-progress"')
     assert "hx-trigger" not in bar and 'aria-valuenow="100"' in bar and 'id="regrade-done"' in bar
@@ -191,7 +191,7 @@ def test_regrade_refusals_show_on_the_form_and_change_nothing(quiz, instructor):
     assert unknown.status_code == 200 and "errorlist" in unknown.content.decode()
     version = quiz.versions.get()
     single = next(q["id"] for q in version.spec["questions"] if q["type"] == "single")
-    job = services.regrade_start(
+    job = regrading.regrade_start(
         quiz=quiz, version=version, reason="Pertama", dropped=[single], requested_by_id=None
     )
     assert "<dd>q1-single</dd>" in client.get(f"/authoring/regrades/{job.pk}/").content.decode()

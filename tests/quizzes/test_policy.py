@@ -197,6 +197,7 @@ def test_overrides_over_the_api_by_instructors_and_hr_audited_learners_refused(
         {},
         {"person": "00000000", "extra_attempts": 1},
         {"quiz": 999999, "extra_attempts": 1},
+        {"opens_at": "0037-10-29T18:55:20Z"},  # a typo; and far back Jakarta's offset is +07:07:12
     ],
 )
 def test_bad_overrides_are_refused_and_change_nothing(course, learner, instructor, payload):
@@ -340,3 +341,13 @@ def test_the_result_page_holds_back_a_score_the_policy_holds_back(course, learne
     client.force_login(learner.user)
     page = client.get(f"/attempts/{attempt.pk}/").content.decode()
     assert 'id="score-later"' in page and 'id="verdict"' not in page and "100%" not in page
+
+
+def test_a_quiz_window_outside_the_years_2000_to_2999_is_refused(course, instructor):
+    quiz = first_quiz(course)
+    client = client_for(instructor)
+    for when in ("0037-10-29T18:55:20Z", "3001-01-01T00:00:00Z"):
+        response = client.patch(f"/api/v1/authoring/quizzes/{quiz.pk}/", {"opens_at": when}, format="json")
+        assert response.status_code == 400 and "opens_at" in response.json()
+    quiz.refresh_from_db()
+    assert quiz.opens_at is None
