@@ -236,7 +236,10 @@ def through_worker(n: int, suite: str, log: Path) -> tuple[float, float]:
     signed = certificates.values_list("credential", flat=True)
     assert {c["proof"]["cryptosuite"] for c in signed if c} == {suite}
     # The render sweep had nothing to do: the issuing pass recorded its deliveries.
-    assert Delivery.objects.filter(handler=RENDERER, event__pk__gt=graded[-1]).count() == n
+    # (Only this run's certificates: in bench/flood.py the issuing pass also takes passes that
+    # earlier phases left waiting.)
+    ours = list(certificates.values_list("pk", flat=True))
+    assert Delivery.objects.filter(handler=RENDERER, event__data__certificate_id__in=ours).count() == n
     Event.objects.filter(pk__gte=graded[0]).update(done_at=timezone.now())
     # The other apps' deliveries of certificate.issued went to their own queue: not run here.
     with current_app.connection_for_write() as conn:
