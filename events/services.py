@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from events import registry
 from events.models import Delivery, Event
-from events.outbox import send_deliveries, send_deliveries_many
+from events.outbox import send_deliveries_many
 
 logger = logging.getLogger(__name__)
 
@@ -283,16 +283,23 @@ def events_relay(*, now: datetime | None = None) -> RelayResult:
 
 
 def _send_all(pending: list[tuple[int, list[str], float]], now: datetime) -> None:
-    """Send what the pass marked; at the first broker failure, stop and give the rest back
-    their turn without counting it, so an outage does not push them to the longest backoff."""
-    for i, (event_id, names, expires) in enumerate(pending):
-        if not send_deliveries(event_id, names, expires=expires):
-            unsent = [pk for pk, _, _ in pending[i:]]
+    """Send what the pass marked, the events with the same handlers and backoff together (a
+    backlog of thousands goes out as a few messages per queue, not one each); at the first
+    broker failure, stop and give the rest back their turn without counting it, so an outage
+    does not push them to the longest backoff."""
+    groups: dict[tuple[tuple[str, ...], float], list[int]] = {}
+    for event_id, names, expires in pending:
+        groups.setdefault((tuple(names), expires), []).append(event_id)
+    sent: set[int] = set()
+    for (names, expires), event_ids in groups.items():
+        if not send_deliveries_many(event_ids, list(names), expires=expires):
+            unsent = [pk for pk, _, _ in pending if pk not in sent]
             Event.objects.filter(pk__in=unsent).update(
                 relay_after=now + timedelta(seconds=settings.LENCANA_RELAY_AFTER_SECONDS),
                 relays=F("relays") - 1,
             )
             return
+        sent.update(event_ids)
 
 
 def event_replay(*, event: Event) -> None:

@@ -75,6 +75,31 @@ def test_a_broker_that_cannot_be_reached_loses_nothing(course, learner, django_c
     )
 
 
+def test_a_backlog_goes_out_again_in_a_few_messages_and_a_failure_gives_every_unsent_turn_back(
+    course, settings, django_capture_on_commit_callbacks
+):
+    settings.LENCANA_RELAY_AFTER_SECONDS = 60
+    with mock.patch("events.outbox.current_app"):  # the first sends are lost
+        for _ in range(5):
+            submitted(course, factories.person())
+    events = Event.objects.filter(type=types.ATTEMPT_SUBMITTED, done_at__isnull=True)
+    due = max(events.values_list("relay_after", flat=True))
+    with mock.patch("events.outbox.current_app") as celery:
+        with django_capture_on_commit_callbacks(execute=True):
+            assert services.events_relay(now=due).events == 5
+    # One message for the five events (same handler, same backoff), not five.
+    [call] = celery.send_task.call_args_list
+    assert call.args == ("events.tasks.deliver_events_task",)
+    assert sorted(call.kwargs["args"][0]) == sorted(events.values_list("pk", flat=True))
+    assert call.kwargs["args"][1] == [GRADER] and call.kwargs["expires"] == 60.0
+    later = due + timedelta(seconds=60)
+    with mock.patch("events.outbox.current_app") as celery:
+        celery.producer_or_acquire.side_effect = ConnectionError("broker down")
+        with django_capture_on_commit_callbacks(execute=True):
+            assert services.events_relay(now=later).events == 5
+    assert set(events.values_list("relays", flat=True)) == {1}  # the failed pass is not counted
+
+
 def test_the_relay_marks_what_it_queued_and_backs_off(course, learner, settings):
     settings.LENCANA_RELAY_AFTER_SECONDS = 60
     submitted(course, learner)
