@@ -81,7 +81,13 @@ def course_page(request: HttpRequest, course_id: int) -> HttpResponse:
             "open": next((a for a in attempts if a.status == Attempt.Status.IN_PROGRESS), None),
             "last": attempts[-1] if attempts else None,
         }
-    return render(request, "pages/course.html", {"course": course, "quiz_state": quiz_state})
+    # Required and due for this person as HR's assignments say (as on the list of courses).
+    required, due_on = report_selectors.courses_due(person=person, course_ids=[course.pk])[course.pk]
+    return render(
+        request,
+        "pages/course.html",
+        {"course": course, "quiz_state": quiz_state, "required": required, "due_on": due_on},
+    )
 
 
 @login_required

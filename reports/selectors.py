@@ -172,20 +172,10 @@ def learner_courses(*, person: Person | None) -> list[LearnerCourse]:
     on a date or some days after joining or transfer); a course with no assignment keeps its own
     required functions and due date; a person no longer active is assigned nothing."""
     courses = list(courses_for_person(person=person))
-    rules = rules_by_course(course_ids=[c.pk for c in courses]) if person and person.active else {}
+    dues = courses_due(person=person, course_ids=[c.pk for c in courses])
     rows = []
     for course in courses:
-        required, due_on = (
-            assigned_due(
-                rules.get(course.pk, ()),
-                function=person.function,
-                path=person.unit.path,
-                joined_on=person.joined_on,
-                unit_since=person.unit_since,
-            )
-            if person is not None
-            else (False, None)
-        )
+        required, due_on = dues.get(course.pk, (False, None))
         rows.append(
             LearnerCourse(
                 course=course,
@@ -200,6 +190,24 @@ def learner_courses(*, person: Person | None) -> list[LearnerCourse]:
         )
     rows.sort(key=lambda r: (not r.required, r.due_on or date.max))
     return rows
+
+
+def courses_due(*, person: Person | None, course_ids: list[int]) -> dict[int, tuple[bool, date | None]]:
+    """Per course: whether the assignments require it of this person, and by when (a person no
+    longer active, or none, is assigned nothing)."""
+    if person is None or not person.active:
+        return {pk: (False, None) for pk in course_ids}
+    rules = rules_by_course(course_ids=course_ids)
+    return {
+        pk: assigned_due(
+            rules.get(pk, ()),
+            function=person.function,
+            path=person.unit.path,
+            joined_on=person.joined_on,
+            unit_since=person.unit_since,
+        )
+        for pk in course_ids
+    }
 
 
 def course_detail(*, course_id: int, published_only: bool = True) -> Course | None:

@@ -31,11 +31,11 @@ def mine(person, course) -> dict:
     return next(r for r in response.json()["results"] if r["id"] == course.pk)
 
 
-def page(person) -> str:
+def page(person, path: str = "/") -> str:
     client = Client()
     client.force_login(person.user)
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
-    return client.get("/").content.decode()
+    return client.get(path).content.decode()
 
 
 def test_without_assignments_the_course_own_functions_and_due_date_count(org, course):
@@ -70,10 +70,14 @@ def test_an_assignment_to_a_unit_subtree_decides_who_is_required_and_when(org, c
         False,
     )
 
-    # The pages say the same: required, and due on the person's own date.
-    html = page(reskrim_inside)
-    assert "Required" in html and (moved_on + timedelta(days=30)).strftime("%-d %B %Y") in html
-    assert "Required" not in page(lantas_inside)
+    # The pages say the same, the list and the course's own page: required, and due on the
+    # person's own date, not the course's.
+    own_date = (moved_on + timedelta(days=30)).strftime("%-d %B %Y")
+    for path in ("/", f"/courses/{course.pk}/"):
+        html = page(reskrim_inside, path)
+        assert "Required" in html and own_date in html, path
+        assert course.due_date.strftime("%-d %B %Y") not in html, path
+        assert "Required" not in page(lantas_inside, path), path
 
 
 def test_two_assignments_take_the_earliest_due_date_and_overdue_ends_with_a_certificate(org, course):
