@@ -1,6 +1,7 @@
 """What the certificate app does with news of lower apps (and of its own)."""
 
 import logging
+from decimal import Decimal
 
 from django.db import transaction
 
@@ -69,19 +70,33 @@ def email_expiry_reminder(event: Event) -> None:
 
 @registry.handler(types.ATTEMPT_REGRADED)
 def follow_regraded_attempt(event: Event) -> None:
-    """A regrade turned a fail into a pass: the certificate follows if the course is complete.
-    It turned a pass into a fail: the certificate whose evidence holds the attempt is revoked,
-    with the regrade's reason."""
+    """Certificates follow a regraded attempt by the course's results, under each quiz's grading
+    method, not by the attempt alone. A score that rose (or a new pass) may complete the course:
+    the certificate is issued if it now is. A score that fell (or a lost pass) may undo it: a
+    certificate whose evidence holds the attempt is revoked, with the regrade's reason, unless
+    the cycle's results still pass every quiz (another attempt is now the highest, say)."""
     data = event.data
-    if data["passed"] and not data["was_passed"]:
+    gained = data["passed"] and not data["was_passed"]
+    lost = data["was_passed"] and not data["passed"]
+    if "score" in data:  # events recorded before the scores were in them say only the pass
+        gained = gained or Decimal(data["score"]) > Decimal(data["was_score"])
+        lost = lost or Decimal(data["score"]) < Decimal(data["was_score"])
+    if gained:
         try:
             services.certificate_issue(enrolment_id=data["enrolment_id"])
         except Enrolment.DoesNotExist:
             logger.warning("enrolment %s no longer exists; nothing to issue", data["enrolment_id"])
-    elif data["was_passed"] and not data["passed"]:
+    elif lost:
         why = quiz_selectors.regrade_reason(regrade_id=data["regrade_id"]) or ""
-        reason = f"Regrade {data['regrade_id']}: attempt {data['attempt_id']} no longer passes. {why}"
+        reason = f"Regrade {data['regrade_id']}: attempt {data['attempt_id']} no longer completes the course. {why}"
         for certificate in selectors.certificates_with_evidence(attempt_id=data["attempt_id"]):
+            if quiz_selectors.enrolment_evidence(enrolment=certificate.enrolment) is not None:
+                logger.info(
+                    "certificate %s stands: regrade %s left its cycle's results passing",
+                    certificate.pk,
+                    data["regrade_id"],
+                )
+                continue
             services.certificate_revoke(
                 certificate=certificate,
                 reason=reason,

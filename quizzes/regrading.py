@@ -251,6 +251,8 @@ def _batch_of(
                     "enrolment_id": enrolment_id,
                     "passed": bool(passed),
                     "was_passed": bool(old_passed),
+                    "score": str(total),
+                    "was_score": str(old_score or Decimal(0)),
                     "regrade_id": regrade_id,
                 }
             )

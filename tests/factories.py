@@ -136,13 +136,16 @@ def correct_answers(attempt_payload: dict) -> list[dict]:
     return answers
 
 
-def graded_attempt(quiz: Any, *, single_right: bool = True, essay: str | None = None) -> Any:
-    """A new learner's graded attempt of `quiz`: every choice question right, or the single-choice
-    one wrong (`single_right=False`), and the essay answered with `essay` where there is one."""
+def graded_attempt(
+    quiz: Any, *, single_right: bool = True, essay: str | None = None, taker: Person | None = None
+) -> Any:
+    """A graded attempt of `quiz` by `taker` (default: a new learner): every choice question
+    right, or the single-choice one wrong (`single_right=False`), and the essay answered with
+    `essay` where there is one."""
     from quizzes import services
     from quizzes.models import Attempt
 
-    person_ = person(roles=("learner",))
+    person_ = taker or person(roles=("learner",))
     attempt = services.attempt_start(quiz=quiz, person=person_)
     answers = []
     for q in attempt.version.spec["questions"]:

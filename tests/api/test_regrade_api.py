@@ -109,6 +109,54 @@ def test_the_run_is_audited_revokes_a_lost_pass_and_runs_once(quiz, instructor):
     assert Event.objects.filter(type=types.ATTEMPT_REGRADED).count() == 1
 
 
+def test_a_lost_pass_another_attempt_makes_up_for_keeps_the_certificate(instructor):
+    """Highest grade: the learner failed (chose B), then passed (chose A) and was certified on
+    the second attempt. The key was B: the regrade turns the second into a fail and the first
+    into a pass. The course is still passed, so the certificate stands."""
+    course = factories.course(quizzes=1, max_attempts=2)
+    quiz = Quiz.objects.get(module__course=course)
+    services.quiz_publish(quiz=quiz)
+    first = factories.graded_attempt(quiz, single_right=False)
+    second = factories.graded_attempt(quiz, taker=first.person)
+    factories.deliver_events()
+    certificate = Certificate.objects.get(holder=first.person)
+    assert list(certificate.evidence.values_list("pk", flat=True)) == [second.pk]
+    client = client_for(instructor)
+    _fix_single_key(client, quiz)
+    body = {"dry_run": False, "reason": "Kunci salah"}
+    assert client.post(_url(quiz), body, format="json").status_code == 202
+    factories.deliver_events()
+    assert Attempt.objects.get(pk=first.pk).passed is True
+    assert Attempt.objects.get(pk=second.pk).passed is False
+    certificate.refresh_from_db()
+    assert certificate.status == Certificate.Status.VALID
+    assert Certificate.objects.filter(holder=first.person).count() == 1
+
+
+def test_under_the_average_a_fallen_score_that_still_passes_can_revoke(instructor):
+    """Average grade: 60 % then 100 %, certified on the mean of 80 %. A regrade brings the second
+    to 70 %: still a pass on its own, but the mean of 65 % is not, and the certificate goes."""
+    from certificates.handlers import follow_regraded_attempt
+
+    course = factories.course(quizzes=1, max_attempts=2)
+    quiz = Quiz.objects.get(module__course=course)
+    Quiz.objects.filter(pk=quiz.pk).update(grading_method=Quiz.GradingMethod.AVERAGE)
+    services.quiz_publish(quiz=quiz)
+    first = factories.graded_attempt(quiz, single_right=False)
+    second = factories.graded_attempt(quiz, taker=first.person)
+    factories.deliver_events()
+    certificate = Certificate.objects.get(holder=first.person)
+    Attempt.objects.filter(pk=second.pk).update(score=Decimal("3.50"), percent=Decimal("70.00"))
+    version = quiz.versions.get()
+    regrade = Regrade.objects.create(quiz=quiz, version=version, reason="Kunci salah", previous_spec=version.spec)
+    data = {"attempt_id": second.pk, "enrolment_id": second.enrolment_id, "regrade_id": regrade.pk}
+    data |= {"passed": True, "was_passed": True, "score": "3.50", "was_score": "5.00"}
+    follow_regraded_attempt(Event(type=types.ATTEMPT_REGRADED, data=data))
+    certificate.refresh_from_db()
+    assert certificate.status == Certificate.Status.REVOKED
+    assert "Kunci salah" in certificate.revocation_reason
+
+
 def test_a_dropped_question_gives_full_credit_and_a_new_pass_issues(quiz, instructor):
     client = client_for(instructor)
     holder, failing = _take(quiz, single_right=False)
