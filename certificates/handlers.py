@@ -88,7 +88,8 @@ def follow_regraded_attempt(event: Event) -> None:
             logger.warning("enrolment %s no longer exists; nothing to issue", data["enrolment_id"])
     elif lost:
         why = quiz_selectors.regrade_reason(regrade_id=data["regrade_id"]) or ""
-        reason = f"Regrade {data['regrade_id']}: attempt {data['attempt_id']} no longer completes the course. {why}"
+        reason = f"Regrade {data['regrade_id']}: attempt {data['attempt_id']} no longer completes the course."
+        reason = f"{reason} {why}"
         for certificate in selectors.certificates_with_evidence(attempt_id=data["attempt_id"]):
             if quiz_selectors.enrolment_evidence(enrolment=certificate.enrolment) is not None:
                 logger.info(

@@ -291,8 +291,8 @@ def _send_all(pending: list[tuple[int, list[str], float]], now: datetime) -> Non
     for event_id, names, expires in pending:
         groups.setdefault((tuple(names), expires), []).append(event_id)
     sent: set[int] = set()
-    for (names, expires), event_ids in groups.items():
-        if not send_deliveries_many(event_ids, list(names), expires=expires):
+    for (handler_names, expires), event_ids in groups.items():
+        if not send_deliveries_many(event_ids, list(handler_names), expires=expires):
             unsent = [pk for pk, _, _ in pending if pk not in sent]
             Event.objects.filter(pk__in=unsent).update(
                 relay_after=now + timedelta(seconds=settings.LENCANA_RELAY_AFTER_SECONDS),

@@ -148,7 +148,9 @@ def test_under_the_average_a_fallen_score_that_still_passes_can_revoke(instructo
     certificate = Certificate.objects.get(holder=first.person)
     Attempt.objects.filter(pk=second.pk).update(score=Decimal("3.50"), percent=Decimal("70.00"))
     version = quiz.versions.get()
-    regrade = Regrade.objects.create(quiz=quiz, version=version, reason="Kunci salah", previous_spec=version.spec)
+    regrade = Regrade.objects.create(
+        quiz=quiz, version=version, reason="Kunci salah", previous_spec=version.spec
+    )
     data = {"attempt_id": second.pk, "enrolment_id": second.enrolment_id, "regrade_id": regrade.pk}
     data |= {"passed": True, "was_passed": True, "score": "3.50", "was_score": "5.00"}
     follow_regraded_attempt(Event(type=types.ATTEMPT_REGRADED, data=data))
