@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "rest_framework_simplejwt.token_blacklist",
     # The apps form a one-way chain, lowest first (import-linter keeps it; see pyproject.toml).
+    "core",  # no models: the site's layout template and stylesheet, shared helpers
     "audit",
     "events",
     "people",
