@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import BodyChecked
 from people.permissions import IsHR
 from webhooks import selectors, services
 from webhooks.models import Subscription, WebhookDelivery
@@ -117,7 +118,7 @@ class WebhookDeliveriesApi(ListAPIView):
         return selectors.deliveries_of(subscription=_subscription(self.kwargs["subscription_id"]))
 
 
-class WebhookRedeliverApi(APIView):
+class WebhookRedeliverApi(BodyChecked, APIView):
     permission_classes = [IsHR]
 
     @extend_schema(request=None, responses=DeliveryOutputSerializer)
