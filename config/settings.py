@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "people.backends.EndRefusedSessionsMiddleware",
     "config.db_router.ReplicaReadsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -140,6 +141,9 @@ USE_TZ = True
 # Files the service makes (HR's exports); not served publicly, only through the API.
 MEDIA_ROOT = VAR_DIR / "media"
 # Pages: session sign-in (the API keeps JWT).
+# Django's backend, refusing people the registry deactivated (sign-in and sessions alike).
+AUTHENTICATION_BACKENDS = ["people.backends.PersonnelBackend"]
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "pages:home"
 LOGOUT_REDIRECT_URL = "login"
@@ -210,6 +214,8 @@ SIMPLE_JWT = {
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": True,
     "CHECK_USER_IS_ACTIVE": True,
+    # An active user whose person is active too: a leaver neither signs in nor refreshes.
+    "USER_AUTHENTICATION_RULE": "people.selectors.user_may_sign_in",
     "TOKEN_OBTAIN_SERIALIZER": "people.tokens.TokenObtainPairSerializer",
     "TOKEN_REFRESH_SERIALIZER": "people.tokens.TokenRefreshSerializer",
 }
