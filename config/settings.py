@@ -318,6 +318,10 @@ if not LENCANA_SIGNING_KEY and not DEBUG:
     raise ImproperlyConfigured("LENCANA_SIGNING_KEY must be set when DJANGO_DEBUG is off.")
 LENCANA_SIGNING_KEY_FILE = VAR_DIR / "signing-key.txt"
 LENCANA_ISSUER_NAME = env("LENCANA_ISSUER_NAME", "Polda Metro Jaya — Lencana")
+# Webhooks may go to private, loopback, link-local or reserved addresses (and over http) only
+# with this: a receiver on this host in tests or development (webhooks.destinations).
+WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE", False)
+
 # Reminders (email and `certificate.expiring` for webhooks) this many days before expiry.
 LENCANA_EXPIRY_REMINDER_DAYS = [int(d) for d in env_list("LENCANA_EXPIRY_REMINDER_DAYS", ["60", "30", "7"])]
 
