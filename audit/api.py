@@ -11,16 +11,20 @@ from rest_framework.request import Request
 from audit.services import audit_record
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+# A plain APIView's action by its method, named as a viewset's would be.
+METHOD_ACTIONS = {"POST": "create", "PUT": "update", "PATCH": "update", "DELETE": "delete"}
 
 
 class Audited:
     """Mix into a DRF view (before the view class). `audit_target` names the kind of object
     (`quiz`, `course`...); the action is `<target>.<viewset action>` (`quiz.create`,
-    `quiz.publish`), or `audit_action` on a plain APIView (`certificate.revoke`). The target id
-    is the URL's (`pk` or `<target>_id`) or, on create, the new object's `id`."""
+    `quiz.publish`), or `audit_action` on a plain APIView (`certificate.revoke`), else the
+    method's (`create`, `update`, `delete`). The target id is the URL's (`pk`, `<target>_id` or
+    `audit_id_kwarg`) or, on create, the new object's `id`."""
 
     audit_target: str
     audit_action: str | None = None
+    audit_id_kwarg: str | None = None
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.method in SAFE_METHODS:
@@ -33,8 +37,11 @@ class Audited:
 
     def _record(self, response: Any, kwargs: dict[str, Any]) -> None:
         drf_request: Request = self.request  # type: ignore[attr-defined]
-        action = self.audit_action or getattr(self, "action", None) or str(drf_request.method).lower()
-        target_id = kwargs.get("pk", kwargs.get(f"{self.audit_target}_id"))
+        method = str(drf_request.method)
+        action = (
+            self.audit_action or getattr(self, "action", None) or METHOD_ACTIONS.get(method, method.lower())
+        )
+        target_id = kwargs.get("pk", kwargs.get(self.audit_id_kwarg or f"{self.audit_target}_id"))
         if target_id is None and isinstance(getattr(response, "data", None), dict):
             target_id = response.data.get("id")
         try:

@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "people.backends.EndRefusedSessionsMiddleware",
     "config.db_router.ReplicaReadsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -141,6 +142,9 @@ USE_TZ = True
 # Files the service makes (HR's exports); not served publicly, only through the API.
 MEDIA_ROOT = VAR_DIR / "media"
 # Pages: session sign-in (the API keeps JWT).
+# Django's backend, refusing people the registry deactivated (sign-in and sessions alike).
+AUTHENTICATION_BACKENDS = ["people.backends.PersonnelBackend"]
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "pages:home"
 LOGOUT_REDIRECT_URL = "login"
@@ -211,6 +215,8 @@ SIMPLE_JWT = {
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": True,
     "CHECK_USER_IS_ACTIVE": True,
+    # An active user whose person is active too: a leaver neither signs in nor refreshes.
+    "USER_AUTHENTICATION_RULE": "people.selectors.user_may_sign_in",
     "TOKEN_OBTAIN_SERIALIZER": "people.tokens.TokenObtainPairSerializer",
     "TOKEN_REFRESH_SERIALIZER": "people.tokens.TokenRefreshSerializer",
 }
@@ -313,6 +319,10 @@ if not LENCANA_SIGNING_KEY and not DEBUG:
     raise ImproperlyConfigured("LENCANA_SIGNING_KEY must be set when DJANGO_DEBUG is off.")
 LENCANA_SIGNING_KEY_FILE = VAR_DIR / "signing-key.txt"
 LENCANA_ISSUER_NAME = env("LENCANA_ISSUER_NAME", "Polda Metro Jaya — Lencana")
+# Webhooks may go to private, loopback, link-local or reserved addresses (and over http) only
+# with this: a receiver on this host in tests or development (webhooks.destinations).
+WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE", False)
+
 # Reminders (email and `certificate.expiring` for webhooks) this many days before expiry.
 LENCANA_EXPIRY_REMINDER_DAYS = [int(d) for d in env_list("LENCANA_EXPIRY_REMINDER_DAYS", ["60", "30", "7"])]
 

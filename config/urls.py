@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from certificates.urls import page_urlpatterns as certificate_pages
 from config.observability import metrics, readyz
 from pages.urls import account_urlpatterns as account_pages
+from people.throttling import sign_in_throttled
 
 handler400 = "config.views.bad_request"
 handler404 = "config.views.page_not_found"
@@ -35,6 +36,8 @@ urlpatterns = [
     path("healthz/", healthz, name="healthz"),
     path("readyz/", readyz, name="readyz"),
     path("metrics", metrics, name="metrics"),
+    # The admin's sign-in under the API sign-in's throttles (per address and per username).
+    path("admin/login/", sign_in_throttled(admin.site.login)),
     path("admin/", admin.site.urls),
     # Pages: session sign-in (Django's auth views), the language switch (set_language), the pages.
     path("accounts/", include(account_pages)),

@@ -1,19 +1,46 @@
 """What every app's API layer shares (DRF only; the domain below knows no HTTP)."""
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from django.db.models import Model
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, renderers, serializers, status, viewsets
+from rest_framework.exceptions import ParseError
 from rest_framework.request import Request
 from rest_framework.response import Response
+
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+def body_object(request: Request) -> Mapping[str, Any]:
+    """The request's body as an object (an empty body is an empty one). Malformed JSON, or JSON
+    that is not an object (a list, a string, null), is a 400 `parse_error`."""
+    data = request.data  # the parser's ParseError on malformed JSON
+    if not isinstance(data, Mapping):
+        raise ParseError("The body must be a JSON object.")
+    return data
+
+
+class BodyChecked:
+    """Mix into a DRF view (before the view class): a POST, PUT or PATCH body is read before the
+    handler runs, whether the handler uses it or not, so a malformed body is refused (400) and
+    nothing is done, rather than ignored (an action that takes no input still answers 400 to a
+    body it cannot read). Runs after authentication, permissions and throttles."""
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        if request.method in BODY_METHODS:
+            body_object(request)
 
 
 # Reads go through the queryset and `serializer_class` (the output); each write validates
 # `input_serializer_class` (partial on PATCH), calls one service hook and answers with the output
 # serializer. The rules belong to the services the hooks call. (A comment, not a docstring: the
 # OpenAPI document would show a docstring as every subclass's description.)
-class ServiceWriteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ServiceWriteViewSet(
+    BodyChecked, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     input_serializer_class: ClassVar[type[serializers.Serializer]]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from pages import hr, instructor, learner, quiz_tools
+from people.throttling import sign_in_throttled
 
 app_name = "pages"
 
@@ -58,7 +59,11 @@ urlpatterns = [
 # Session sign-in for the pages (Django's views and form fields `username`, `password`), under
 # /accounts/ without a namespace: the names `login`, `logout` ... are Django's own.
 account_urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(template_name="pages/login.html"), name="login"),
+    path(
+        "login/",
+        sign_in_throttled(auth_views.LoginView.as_view(template_name="pages/login.html")),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password_change/",

@@ -2,6 +2,7 @@
 
 import csv
 import io
+from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -12,18 +13,22 @@ from rest_framework.parsers import BaseParser, JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.views import TokenBlacklistView, TokenObtainPairView, TokenRefreshView
 
 from people import services, sync
 from people.permissions import IsHR
+from people.throttling import SIGN_IN_SCOPE, SIGN_IN_THROTTLES
 from people.tokens import tokens_for
 
 
 class _AuthThrottled:
-    """Sign-in endpoints are throttled per client, against password guessing."""
+    """Sign-in endpoints are throttled per client address and per username, against password
+    guessing (the admin's and the pages' sign-in forms count the same way)."""
 
-    throttle_scope = "auth"
+    throttle_scope = SIGN_IN_SCOPE
+    throttle_classes: Sequence[type[BaseThrottle]] = SIGN_IN_THROTTLES
 
 
 class TokenApi(_AuthThrottled, TokenObtainPairView):

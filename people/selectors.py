@@ -1,3 +1,6 @@
+from typing import Any
+
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Case, Q, QuerySet, Subquery, Value, When
 
@@ -16,6 +19,23 @@ def user_roles(user: AbstractBaseUser | AnonymousUser) -> set[str]:
             cached.add(Role.STAFF.value)
         user._lencana_roles = cached  # type: ignore[union-attr,attr-defined]
     return cached
+
+
+def user_may_sign_in(user: AbstractBaseUser | None) -> bool:
+    """An active user whose person, if they have one, the registry has not deactivated (a
+    leaver keeps their records, not their access): sign-in, refresh, tokens and sessions."""
+    if user is None or not user.is_active:
+        return False
+    return not Person.objects.filter(user_id=user.pk, active=False).exists()
+
+
+def users_who_may_sign_in() -> QuerySet[Any]:
+    """`user_may_sign_in` as a queryset: one query for a session's user, as Django's own."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(Q(person__isnull=True) | Q(person__active=True))
+    )
 
 
 def person_for_user(user: AbstractBaseUser | AnonymousUser) -> Person | None:

@@ -18,6 +18,7 @@ from django.utils import timezone
 from core.errors import ServiceError
 from events import outbox, types
 from people.models import Function, Person, Rank, Transfer, Unit
+from people.tokens import forget_users
 
 MAX_ROWS = 100_000
 CHUNK = 2_000
@@ -243,6 +244,7 @@ def personnel_sync(*, rows: Sequence[Mapping[str, Any]]) -> SyncResult:
     changed: list[Person] = []
     transfers: list[Transfer] = []
     touched_units: set[int] = set()
+    left: list[int] = []  # people deactivated now: their accounts' tokens end at once
     nrps = list(wanted)
     columns = ["pk", "nrp", *fields, "unit_since", "left_at"]
     for chunk in _chunks(nrps):
@@ -274,6 +276,8 @@ def personnel_sync(*, rows: Sequence[Mapping[str, Any]]) -> SyncResult:
                 unit_since = today
             if was_active != active:
                 left_at = None if active else now
+                if not active:
+                    left.append(pk)
             touched_units |= {old_unit, unit_id}
             changed.append(
                 Person(
@@ -286,6 +290,10 @@ def personnel_sync(*, rows: Sequence[Mapping[str, Any]]) -> SyncResult:
     transfers += [Transfer(person=p, from_unit=None, to_unit_id=p.unit_id, at=now) for p in created]
     Transfer.objects.bulk_create(transfers, batch_size=CHUNK)
     _update_all(changed)
+    for batch in _chunks(left):
+        forget_users(
+            Person.objects.filter(pk__in=batch, user__isnull=False).values_list("user_id", flat=True)
+        )
     if touched_units:
         outbox.record(types.REGISTRY_CHANGED, unit_ids=sorted(touched_units))
     return SyncResult(

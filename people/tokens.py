@@ -1,4 +1,5 @@
-"""JSON Web Tokens that end when the password changes or the user is deactivated.
+"""JSON Web Tokens that end when the password changes, the user is deactivated or their person
+left (the registry sync deactivated them).
 
 Each token carries `pwd`, a short HMAC of the user's password hash (Django's session auth hash,
 the one that ends sessions on a password change). Access and refresh tokens alike are refused
@@ -7,6 +8,7 @@ with no table to keep in step. Refresh tokens rotate and the used one is blackli
 (simplejwt's token_blacklist); signing out blacklists the refresh token given."""
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -21,6 +23,9 @@ from rest_framework_simplejwt import authentication, serializers
 from rest_framework_simplejwt.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import RefreshToken, Token
+
+from people.models import Person
+from people.selectors import user_may_sign_in
 
 logger = logging.getLogger(__name__)
 
@@ -65,8 +70,9 @@ class TokenRefreshSerializer(serializers.TokenRefreshSerializer):
 
 # The user a token names, kept in the cache between requests (a query less per request); the
 # token's password stamp is still checked against it on every request. Saving or deleting the
-# user (a new password, a deactivation: the API, the admin, `changepassword`) drops the entry at
-# once and again at the commit; the time-out bounds a change made around the ORM.
+# user (a new password, a deactivation: the API, the admin, `changepassword`) or saving their
+# person, and the registry sync deactivating people, drop the entry at once and again at the
+# commit; the time-out bounds a change made around the ORM.
 USER_CACHE_SECONDS = 60
 
 
@@ -74,19 +80,32 @@ def _user_key(user_id: Any) -> str:
     return f"jwt-user:{user_id}"
 
 
-@receiver(post_save, sender=get_user_model())
-@receiver(post_delete, sender=get_user_model())
-def _forget_user(sender: Any, instance: Any, **kwargs: Any) -> None:
-    key = _user_key(instance.pk)
+def forget_users(user_ids: Iterable[Any]) -> None:
+    """Drop the cached token users of `user_ids` now and when the transaction commits (a
+    request in between may cache the old row again)."""
+    keys = [_user_key(pk) for pk in user_ids if pk is not None]
+    if not keys:
+        return
 
     def forget() -> None:
         try:
-            cache.delete(key)
+            cache.delete_many(keys)
         except Exception:  # the cache is away: its entries time out by themselves
-            logger.warning("could not drop the cached user %s", instance.pk)
+            logger.warning("could not drop the cached users %s", keys[:10])
 
     forget()
     transaction.on_commit(forget)
+
+
+@receiver(post_save, sender=get_user_model())
+@receiver(post_delete, sender=get_user_model())
+def _forget_user(sender: Any, instance: Any, **kwargs: Any) -> None:
+    forget_users([instance.pk])
+
+
+@receiver(post_save, sender=Person)
+def _forget_persons_user(sender: Any, instance: Person, **kwargs: Any) -> None:
+    forget_users([instance.user_id])
 
 
 class JWTAuthentication(authentication.JWTAuthentication):
@@ -98,6 +117,8 @@ class JWTAuthentication(authentication.JWTAuthentication):
             user = None
         if user is None:
             user = super().get_user(validated_token)  # refuses an inactive or deleted user
+            if not user_may_sign_in(user):
+                raise AuthenticationFailed("This person has left the service.", code="user_inactive")
             try:
                 cache.set(key, user, USER_CACHE_SECONDS)
             except Exception:

@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from audit.api import Audited
-from core.api import CSVRenderer, MomentField, ServiceWriteViewSet
+from core.api import BodyChecked, CSVRenderer, MomentField, ServiceWriteViewSet
 from core.errors import NotAllowed
 from courses.models import Module
 from people.models import Person
@@ -250,7 +250,7 @@ class QuizLearnerApi(APIView):
         return Response(self.QuizLearnerOutputSerializer(data).data)
 
 
-class AttemptStartApi(APIView):
+class AttemptStartApi(BodyChecked, APIView):
     @extend_schema(request=None, responses={201: AttemptOutputSerializer})
     def post(self, request: Request, quiz_id: int) -> Response:
         person = person_for_user(request.user)
@@ -277,7 +277,7 @@ class SavedAnswersOutputSerializer(serializers.Serializer):
     answers = serializers.ListField(child=serializers.DictField())
 
 
-class AttemptAnswersApi(APIView):
+class AttemptAnswersApi(BodyChecked, APIView):
     throttle_scope = "answers"  # per user (people.throttling)
     patch_is_partial = False  # the OpenAPI document: `answers` is required
 
@@ -291,7 +291,7 @@ class AttemptAnswersApi(APIView):
         return Response(SavedAnswersOutputSerializer(out).data)
 
 
-class AttemptSubmitApi(APIView):
+class AttemptSubmitApi(BodyChecked, APIView):
     throttle_scope = "submit"
 
     class SubmitOutputSerializer(serializers.Serializer):

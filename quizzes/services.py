@@ -63,12 +63,21 @@ class Answer:
 # --- Authoring ------------------------------------------------------------------------------
 
 
+OPAQUE_IDS = "opaque_ids"
+"""A version's spec marks that its choices have opaque ids (`QuestionType.publish_ids`); older
+versions name choices by their rows' primary keys, and keep them."""
+
+
 def quiz_publish(*, quiz: Quiz) -> QuizVersion:
     """Freeze the quiz's current questions and keys as the version new attempts use."""
     questions = list(quiz.questions.prefetch_related("choices"))
     if not questions and not quiz.slots.exists():
         raise ServiceError("A quiz needs at least one question to be published.", code="quiz_empty")
-    frozen = [_frozen(q) for q in questions]
+    last = quiz.versions.order_by("-number").first()
+    # Ids of a version published before opaque ids (the choices' primary keys) are never kept.
+    before = {q["id"]: q for q in last.spec["questions"]} if last and last.spec.get(OPAQUE_IDS) else {}
+    rng = random.SystemRandom()
+    frozen = [_frozen(q, rng, before.get(q.pk)) for q in questions]
 
     draws = []
     fixed_ids = {q.pk for q in questions}
@@ -84,12 +93,13 @@ def quiz_publish(*, quiz: Quiz) -> QuizVersion:
         for q in pool:
             if q.pk not in in_spec:
                 in_spec.add(q.pk)
-                frozen.append(_frozen(q))
+                frozen.append(_frozen(q, rng, before.get(q.pk)))
     spec: dict[str, Any] = {
         "quiz": quiz.pk,
         "pass_mark": quiz.pass_mark,
         "time_limit_seconds": quiz.time_limit_seconds,
         "questions": frozen,
+        OPAQUE_IDS: True,
     }
     if draws:
         # Questions of a pool are in `questions` too; those in no pool are in every attempt.
@@ -103,12 +113,13 @@ def quiz_publish(*, quiz: Quiz) -> QuizVersion:
         return QuizVersion.objects.create(quiz=quiz, number=latest + 1, spec=spec)
 
 
-def _frozen(q: Question) -> dict[str, Any]:
-    """One question as a version freezes it: common fields, then its type's own (keys included)."""
+def _frozen(q: Question, rng: random.Random, previous: dict[str, Any] | None) -> dict[str, Any]:
+    """One question as a version freezes it: common fields, then its type's own (keys included),
+    with the opaque ids a learner names (`previous`: the question in the version before)."""
     question_type = _question_type(q.type)
     own = question_type.freeze(q)
     question_type.check_keys(own)
-    return {
+    frozen = {
         "id": q.pk,
         "key": q.key,
         "type": q.type,
@@ -122,6 +133,7 @@ def _frozen(q: Question) -> dict[str, Any]:
         "points": q.points,
         **own,
     }
+    return question_type.publish_ids(frozen, rng, previous)
 
 
 def _slot_pool(slot: QuizSlot) -> list[Question]:

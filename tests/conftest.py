@@ -58,3 +58,10 @@ def own_throttle_counts():
     has to empty a shared Redis (which also holds the broker's queues in CI)."""
     with mock.patch.object(ScopedThrottle, "cache", LocMemCache(f"throttles-{uuid.uuid4().hex}", {})):
         yield
+
+
+@pytest.fixture(autouse=True)
+def webhooks_to_this_host(settings):
+    # The tests' webhook receiver listens on 127.0.0.1 over http: allowed here, explicitly
+    # (production refuses it; tests/webhooks proves the refusal with this off).
+    settings.WEBHOOKS_ALLOW_PRIVATE = True

@@ -11,6 +11,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from audit.api import Audited
+from core.api import BodyChecked
 from people.permissions import IsHR
 from webhooks import selectors, services
 from webhooks.models import Subscription, WebhookDelivery
@@ -58,9 +60,11 @@ def _subscription(subscription_id: int) -> Subscription:
     return subscription
 
 
-class WebhooksApi(ListAPIView):
+class WebhooksApi(Audited, BodyChecked, ListAPIView):
     """The subscriptions, paginated as API.md's lists are (`count`, `next`, `previous`,
     `results`); POST adds one and answers its secret, once."""
+
+    audit_target = "webhook"
 
     permission_classes = [IsHR]
     serializer_class = SubscriptionOutputSerializer
@@ -77,8 +81,9 @@ class WebhooksApi(ListAPIView):
         return Response(SubscriptionCreatedSerializer(subscription).data, status=201)
 
 
-class WebhookDetailApi(APIView):
+class WebhookDetailApi(Audited, BodyChecked, APIView):
     permission_classes = [IsHR]
+    audit_target, audit_id_kwarg = "webhook", "subscription_id"
 
     @extend_schema(responses=SubscriptionOutputSerializer)
     def get(self, request: Request, subscription_id: int) -> Response:
@@ -95,7 +100,7 @@ class WebhookDetailApi(APIView):
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, subscription_id: int) -> Response:
-        _subscription(subscription_id).delete()
+        services.subscription_delete(subscription=_subscription(subscription_id))
         return Response(status=204)
 
 
@@ -117,7 +122,7 @@ class WebhookDeliveriesApi(ListAPIView):
         return selectors.deliveries_of(subscription=_subscription(self.kwargs["subscription_id"]))
 
 
-class WebhookRedeliverApi(APIView):
+class WebhookRedeliverApi(BodyChecked, APIView):
     permission_classes = [IsHR]
 
     @extend_schema(request=None, responses=DeliveryOutputSerializer)

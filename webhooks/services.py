@@ -20,7 +20,7 @@ from core.errors import ServiceError
 from events import types
 from events.models import Event
 from quizzes.models import Attempt
-from webhooks import signing
+from webhooks import destinations, signing
 from webhooks.models import Subscription, WebhookDelivery
 
 logger = logging.getLogger(__name__)
@@ -39,9 +39,9 @@ TIMEOUT_SECONDS = 10
 USER_AGENT = "Lencana-Webhooks/1"
 
 
-def _check(*, url: str, events: Sequence[str]) -> None:
-    if not url.startswith(("https://", "http://")):
-        raise ServiceError("The URL must be http(s).", code="bad_url")
+def _check(*, url: str | None, events: Sequence[str]) -> None:
+    if url is not None:  # an unchanged URL was checked when it was given
+        destinations.url_check(url)
     unknown = sorted(set(events) - set(WEBHOOK_EVENTS))
     if unknown or not events:
         raise ServiceError(f"Events: one or more of {', '.join(WEBHOOK_EVENTS)}.", code="bad_events")
@@ -62,7 +62,7 @@ def subscription_update(
     active: bool | None = None,
 ) -> Subscription:  # fmt: skip
     subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)
-    _check(url=url or subscription.url, events=events if events is not None else subscription.events)
+    _check(url=url, events=events if events is not None else subscription.events)
     if url is not None:
         subscription.url = url
     if events is not None:
@@ -71,6 +71,12 @@ def subscription_update(
         subscription.active = active
     subscription.save()
     return subscription
+
+
+@transaction.atomic
+def subscription_delete(*, subscription: Subscription) -> None:
+    """The subscription and its delivery log (the audit log keeps who deleted it, and when)."""
+    Subscription.objects.filter(pk=subscription.pk).delete()
 
 
 def _payload(event: Event) -> dict[str, Any]:
@@ -136,7 +142,7 @@ def body_of(delivery: WebhookDelivery) -> bytes:
 def _post(*, url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str]:
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
+        with destinations.post(request, timeout=TIMEOUT_SECONDS) as response:
             return response.status, ""
     except urllib.error.HTTPError as exc:
         return exc.code, f"HTTP {exc.code}"

@@ -81,6 +81,14 @@ class QuestionType(ABC, Generic[S]):
         common fields are added by the caller."""
         return {k: question.content[k] for k in self.content_keys if k in question.content}
 
+    def publish_ids(self, frozen: Spec, rng: random.Random, previous: Spec | None) -> dict[str, Any]:
+        """`frozen` (what `freeze` gave, common fields included) with the ids a learner names
+        made opaque for the version, where `freeze` took them from the authoring rows (whose
+        order is the authoring order, and authors often write the key first). `previous` is the
+        same question in the version before, when that version was published this way: its
+        ids are kept where the parts match, so an unchanged quiz publishes no new version."""
+        return dict(frozen)
+
     def authoring(self, question: Any) -> dict[str, Any]:
         """The type's part of what instructors read of a draft question (keys included)."""
         return self.freeze(question)

@@ -20,7 +20,7 @@ from django.utils.translation import gettext, gettext_lazy
 
 from core.errors import ServiceError
 from quizzes.question_types.base import LayoutItem, QuestionSpec, QuestionType, Spec
-from quizzes.question_types.common import check_weights, fraction_of
+from quizzes.question_types.common import check_weights, fraction_of, new_ids
 
 PARTIAL, ALL_OR_NOTHING = "partial", "all_or_nothing"
 
@@ -102,6 +102,16 @@ class ChoiceType(QuestionType[ChoiceSpec]):
             ],
             "scoring": question.content.get("scoring", PARTIAL),
         }
+
+    def publish_ids(self, frozen: Spec, rng: random.Random, previous: Spec | None) -> dict[str, Any]:
+        # The rows' primary keys grow in the order the choices were written: random ids per
+        # question instead, the previous version's kept, position by position, while the
+        # question has as many choices.
+        choices = frozen["choices"]
+        before = (previous or {}).get("choices") or ()
+        kept = len(before) == len(choices)
+        ids = [c["id"] for c in before] if kept else new_ids(rng, set(), len(choices))
+        return {**frozen, "choices": [{**c, "id": i} for c, i in zip(choices, ids, strict=True)]}
 
     def layout(self, spec: Spec, rng: random.Random) -> dict[str, Any]:
         choice_ids = [c["id"] for c in spec["choices"]]

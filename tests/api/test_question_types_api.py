@@ -123,6 +123,7 @@ def test_every_type_is_answered_graded_and_reviewed(authored, learner):
     assert {a["text"] for a in match["answers"]} == {"Wajah", "Kata", "Tangan", "Kaki"}
     pairs = {p["prompt"]: p for p in keys["match"].content["pairs"]}
     items = keys["order"].content["items"]
+    published = {q["id"]: q for q in Attempt.objects.get(pk=attempt["id"]).version.spec["questions"]}
     answers = [
         {"question": keys["sa"].pk, "text": "  SÉNYUM sapa; salam!"},
         {"question": keys["num"].pk, "value": "12,3"},
@@ -134,7 +135,8 @@ def test_every_type_is_answered_graded_and_reviewed(authored, learner):
             ],
         },
         {"question": keys["order"].pk, "order": [items[0]["id"], items[2]["id"], items[1]["id"]]},
-        {"question": keys["multi"].pk, "choices": [c.pk for c in keys["multi"].choices.all()][:1]},
+        # The first choice written, by its id in the published version (opaque, not the row's).
+        {"question": keys["multi"].pk, "choices": [published[keys["multi"].pk]["choices"][0]["id"]]},
     ]
     response = learner_client.patch(
         f"/api/v1/attempts/{attempt['id']}/answers/", {"answers": answers}, format="json"
