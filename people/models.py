@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -99,6 +101,26 @@ class Unit(models.Model):
     def clean(self) -> None:
         if self.pk and self.parent is not None and self.parent.path.startswith(self.path):
             raise ValidationError({"parent": "A unit cannot be placed under itself or one of its own units."})
+
+
+class PathWithin(models.Lookup):
+    """`path__within=<a path, or a subquery of one>`: the units of that path's subtree. A path is
+    ids and slashes only, so the subtree is the byte range [path, path + "~"). On PostgreSQL it is
+    written with the operators of the path's `varchar_pattern_ops` index (byte order, whatever the
+    database's collation), which the planner uses even when the path comes from a subquery, where
+    `path__startswith` scans every unit (a pattern it cannot know when it plans)."""
+
+    lookup_name = "within"
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        ge, lt = ("~>=~", "~<~") if connection.vendor == "postgresql" else (">=", "<")
+        params = (*lhs_params, *rhs_params, *lhs_params, *rhs_params)
+        return f"({lhs} {ge} {rhs} AND {lhs} {lt} ({rhs} || '~'))", params
+
+
+Unit._meta.get_field("path").register_lookup(PathWithin)
 
 
 nrp_validator = RegexValidator(r"^(\d{8}|\d{18})$", "An NRP has 8 digits (a civil servant's NIP has 18).")

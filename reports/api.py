@@ -25,7 +25,7 @@ from courses.api import COURSE_TEXT_FIELDS
 from courses.models import Course, Lesson, Module
 from people.models import Function, Rank, Unit
 from people.permissions import IsHR
-from people.selectors import person_for_user, unit_subtree_ids
+from people.selectors import person_for_user, unit_by_key, unit_subtree_ids
 from quizzes.api import PAGING_HELP
 from quizzes.models import Attempt, Quiz
 from reports import selectors, services
@@ -347,7 +347,7 @@ class TranscriptSerializer(serializers.Serializer):
 
 
 class HrTranscriptApi(APIView):
-    """One person's transcript: three indexed queries of the columns shown."""
+    """One person's transcript: two indexed queries of the columns shown."""
 
     permission_classes = [IsHR]
 
@@ -360,11 +360,10 @@ class HrTranscriptApi(APIView):
 
 
 def _unit_param(value: str | None) -> Unit | None:
-    """A unit named by id or by code."""
+    """A unit named by id or by code, in one query."""
     if not value:
         return None
-    unit = Unit.objects.filter(pk=int(value)).first() if value.isdigit() else None
-    unit = unit or Unit.objects.filter(code=value).first()
+    unit = unit_by_key(key=value).only("pk", "code", "name").first()
     if unit is None:
         raise NotFound("No such unit.")
     return unit
