@@ -169,3 +169,43 @@ class Transfer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id}: {self.from_unit_id} -> {self.to_unit_id}"
+
+
+class RegistrySync(models.Model):
+    """A big registry sync (more rows than a request answers for at once), run by the worker:
+    the rows as sent until it ran, then its result, or the wrong rows and nothing applied."""
+
+    class Kind(models.TextChoices):
+        UNITS = "units", "Units"
+        PERSONNEL = "personnel", "Personnel"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        REJECTED = "rejected", "Rejected"  # some rows were wrong: nothing was applied
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    rows = models.JSONField(default=list, blank=True)  # emptied once the sync ran
+    total = models.PositiveIntegerField(default=0)
+    result = models.JSONField(null=True, blank=True)  # {"created", "updated", "unchanged"}
+    errors = models.JSONField(default=list, blank=True)  # [{"row", "message"}]
+    detail = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} sync {self.pk} ({self.status})"
+
+    @property
+    def progress(self) -> int:
+        """All or nothing in one transaction: 0 until it has run, then 100."""
+        return 100 if self.status in (self.Status.DONE, self.Status.REJECTED) else 0
