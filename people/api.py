@@ -110,7 +110,7 @@ class SyncJobSerializer(serializers.ModelSerializer):
 
     progress = serializers.IntegerField(help_text="0 until it has run (all or nothing), then 100")
     result = SyncResultSerializer(allow_null=True)
-    errors = RowErrorSerializer(many=True)
+    errors = RowErrorSerializer(many=True)  # type: ignore[assignment]
 
     class Meta:
         model = RegistrySync
