@@ -366,8 +366,11 @@ def compliance(
     rows: list[RollupRow] = []
     force: dict[int, RollupRow] = {}  # the whole force is the sum of the root units
     for unit_id, code, name, course_id, title, *values in found:
+        # As `.only("id", "code", "name")` loads it: another field is read when asked for.
         shown_unit = (
-            unit if unit is not None and unit_id == unit.pk else Unit(pk=unit_id, code=code, name=name)
+            unit
+            if unit is not None and unit_id == unit.pk
+            else Unit.from_db(None, ["id", "code", "name"], [unit_id, code, name])
         )
         rows.append(RollupRow(shown_unit, course_id, title, *values))
         if unit is None:

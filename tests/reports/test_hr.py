@@ -250,3 +250,13 @@ def test_staff_revoke_shows_on_public_verification(org, staff, api):
     assert response.status_code == 200 and response.json()["status"] == "revoked"
     assert api.get(f"/api/v1/verify/{certificate.code}/").json()["status"] == "revoked"
     assert b"DICABUT" in api.get(f"/verify/{certificate.code}/").content
+
+
+def test_compliance_rows_carry_their_units_whole(org, course):
+    """The report reads only the units' ids, codes and names; any other field is still the unit's."""
+    from reports import selectors as report_selectors
+
+    report_services.compliance_refresh()
+    rows = report_selectors.compliance(unit=org["polda"], course_ids=[course.pk])
+    child = next(r.unit for r in rows if r.unit is not None and r.unit.pk == org["depok"].pk)
+    assert (child.code, child.level, child.path) == (org["depok"].code, "polres", org["depok"].path)
