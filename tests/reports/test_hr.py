@@ -3,7 +3,7 @@
 import csv
 import io
 import json
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from django.utils import timezone
@@ -260,3 +260,25 @@ def test_compliance_rows_carry_their_units_whole(org, course):
     rows = report_selectors.compliance(unit=org["polda"], course_ids=[course.pk])
     child = next(r.unit for r in rows if r.unit is not None and r.unit.pk == org["depok"].pk)
     assert (child.code, child.level, child.path) == (org["depok"].code, "polres", org["depok"].path)
+
+
+@pytest.mark.parametrize("zone", ["Asia/Jakarta", "UTC"])
+def test_the_fast_datetime_writes_what_drf_writes(zone):
+    """reports.api._datetime (the hand-built rows' times) equals DRF's DateTimeField, in the
+    service's zone and in UTC (where DRF writes "Z"), with and without microseconds."""
+    from datetime import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from reports.api import _datetime
+
+    drf = serializers.DateTimeField()
+    values = [
+        dt(2026, 12, 2, 3, 4, 5, tzinfo=UTC),
+        dt(2026, 12, 2, 3, 4, 5, 123456, tzinfo=UTC),
+        dt(2026, 6, 30, 23, 59, 59, 1, tzinfo=ZoneInfo("Asia/Jakarta")),
+        dt(2026, 3, 29, 1, 30, tzinfo=ZoneInfo("Europe/Berlin")),
+    ]
+    with timezone.override(zone):
+        for value in values:
+            assert _datetime(value) == drf.to_representation(value)
+    assert _datetime(None) is None
