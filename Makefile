@@ -83,8 +83,14 @@ bench-issuance: $(STAMP)
 	$(BIN)/python bench/issuance.py
 
 # HR at the size of the force (bench/hr.py): PostgreSQL only, in a database of its own, which the
-# generator empties first (BENCH_DATABASE_URL, default a local lencana_bench).
-bench-hr: export DJANGO_DEBUG ?= 1
+# generator empties first (BENCH_DATABASE_URL, default a local lencana_bench). Production settings
+# (debug off: no query log, production middleware and logging), as bench-flood.
+bench-hr: export DJANGO_DEBUG := 0
+bench-hr: export DJANGO_SECRET_KEY ?= bench-only-not-a-secret-0123456789abcdefghijklmnopqrstuvwxyz
+bench-hr: export LENCANA_SIGNING_KEY ?= 9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60
+bench-hr: export ALLOWED_HOSTS ?= 127.0.0.1,localhost
+bench-hr: export SECURE_SSL_REDIRECT := 0
+bench-hr: export JWT_ACCESS_MINUTES ?= 60
 bench-hr: export LENCANA_VAR_DIR ?= $(CURDIR)/var/bench
 bench-hr: export DATABASE_URL = $(or $(BENCH_DATABASE_URL),postgres://postgres@127.0.0.1:5432/lencana_bench)
 bench-hr: $(STAMP)

@@ -6,12 +6,15 @@
   this process, signed in with a JWT as HR systems are (BENCH_HR_RUNS requests each, 200 by
   default), each request in turn with the floor, a bare DRF view through the same stack, so both
   see the same machine load: median, p95, this process's CPU time, queries, the ratio of p95s;
-  a bare view with the JWT and the role check is timed the same way (the authentication's share);
+  a bare view with the JWT and the role check is timed the same way (the authentication's share:
+  the token's user and roles come from the cache, so no query once warm);
 - the naive per-request GROUP BY over the same data for the two compliance questions;
 - a bulk personnel sync of 100,000 rows: new, the same again, and with transfers.
 
-Run with `make bench-hr` (DATABASE_URL must be PostgreSQL; the generator empties the registry,
-courses and HR tables of that database first, so give it a database of its own). Data is made
+Run with `make bench-hr`, with the service's production settings (DJANGO_DEBUG=0: no query log,
+no browsable API, production middleware; the cache is Redis when REDIS_URL is set, as in
+production, else local memory). DATABASE_URL must be PostgreSQL; the generator empties the
+registry, courses and HR tables of that database first, so give it a database of its own. Data is made
 once and kept: run again with BENCH_HR_REGENERATE=1 to make it anew; BENCH_HR_QUICK=1 times the
 API only (no naive baseline, no sync)."""
 
@@ -346,8 +349,13 @@ def main() -> None:
     client = APIClient(HTTP_HOST="localhost")
     # Signed in as HR systems are: a bearer JWT, through the service's own authentication.
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens_for(hr)['access']}")
+    started_in_debug = settings.DEBUG
     settings.DEBUG = False  # as in production: no query log, no debug pages
     print(f"{Person.objects.count():,} people, {Unit.objects.count():,} units, course {course.title!r}")
+    print(
+        f"settings: DJANGO_DEBUG {'on (switched off for the timings)' if started_in_debug else 'off'}, "
+        f"cache {settings.CACHES['default']['BACKEND'].rsplit('.', 1)[-1]}"
+    )
     print(f"load average at the start {os.getloadavg()[0]:.1f} (2 cores)")
 
     nrp = Person.objects.filter(unit=polsek, certificates__isnull=False).values_list("nrp", flat=True).first()
@@ -365,7 +373,7 @@ def main() -> None:
     print()
     print(f"server time in this process (Django's whole request stack), {API_RUNS} requests each, in")
     print("turns with the floors: a bare DRF view (no authentication, no query) through the same stack,")
-    print("and the same with the JWT and the role check (2 queries: the user, their groups)")
+    print("and the same with the JWT and the role check (the user and their roles from the cache)")
     print(f"{'ms':<42} {'median':>7} {'p95':>7} {'cpu':>6} {'SQL':>4} {'floor':>6} {'fl p95':>6} "
           f"{'ratio':>6} {'HR fl.':>7} {'own':>6} {'load':>5}")  # fmt: skip
     for timing in timings:

@@ -14,6 +14,8 @@ CERTIFICATE_EXPIRED = "certificate.expired"  # certificate_id, person_id, course
 EXPORT_REQUESTED = "export.requested"  # export_id
 # The HR registry changed the people (or the place in the tree) of these units.
 REGISTRY_CHANGED = "registry.changed"  # unit_ids
+# A big registry sync was sent (people.sync.registry_sync_request): the worker runs it.
+REGISTRY_SYNC_REQUESTED = "registry.sync_requested"  # sync_id
 
 ALL = frozenset(
     {
@@ -27,5 +29,6 @@ ALL = frozenset(
         CERTIFICATE_EXPIRED,
         EXPORT_REQUESTED,
         REGISTRY_CHANGED,
+        REGISTRY_SYNC_REQUESTED,
     }
 )

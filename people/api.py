@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.exceptions import ParseError
+from rest_framework.exceptions import NotFound, ParseError
 from rest_framework.parsers import BaseParser, JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -18,6 +19,7 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.views import TokenBlacklistView, TokenObtainPairView, TokenRefreshView
 
 from people import services, sync
+from people.models import RegistrySync
 from people.permissions import IsHR
 from people.throttling import SIGN_IN_SCOPE, SIGN_IN_THROTTLES
 from people.tokens import tokens_for
@@ -108,16 +110,39 @@ SyncErrorSerializer = inline_serializer(
 )
 
 
+class SyncJobSerializer(serializers.ModelSerializer):
+    """A big sync, run by the worker: `result` once done, `errors` (and `detail`) once rejected."""
+
+    progress = serializers.IntegerField(help_text="0 until it has run (all or nothing), then 100")
+    result = SyncResultSerializer(allow_null=True)
+    errors = RowErrorSerializer(many=True)  # type: ignore[assignment]
+
+    class Meta:
+        model = RegistrySync
+        fields = [
+            "id", "kind", "status", "progress", "total", "result", "errors", "detail",
+            "created_at", "started_at", "finished_at",
+        ]  # fmt: skip
+
+
+def _job_answer(job: RegistrySync) -> Response:
+    url = reverse("registry-sync-detail", kwargs={"sync_id": job.pk})
+    return Response(SyncJobSerializer(job).data, status=status.HTTP_202_ACCEPTED, headers={"Location": url})
+
+
 class _SyncApi(APIView):
     permission_classes = [IsHR]
     parser_classes = [JSONParser, CSVParser]
     key: str
+    kind: str
 
     def post(self, request: Request) -> Response:
         data = request.data
         rows = data.get("rows", data.get(self.key)) if isinstance(data, dict) else None
         if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
             raise ParseError(f'Send {{"{self.key}": [{{...}}, ...]}} or text/csv with a header row.')
+        if len(rows) > sync.INLINE_MAX_ROWS:  # a long job (API.md): 202, followed at its URL
+            return _job_answer(sync.registry_sync_request(kind=self.kind, rows=rows, user=request.user))
         try:
             result = self.sync(rows=rows)
         except sync.SyncRejected as exc:
@@ -126,41 +151,54 @@ class _SyncApi(APIView):
         return Response(result.as_dict())
 
     def sync(self, *, rows: list[dict]) -> sync.SyncResult:
-        raise NotImplementedError
+        return sync.SYNC_OF_KIND[RegistrySync.Kind(self.kind)](rows=rows)
 
 
 _SYNC_DOC = (
     "Idempotent upsert, all or nothing (up to 100,000 rows): JSON or text/csv with the columns {}. "
-    "400 with one error per wrong row and nothing applied."
+    f"Up to {sync.INLINE_MAX_ROWS:,} rows: 200 with the counts, or 400 with one error per wrong row "
+    "and nothing applied. More: a long job, 202 with `{{id, status, progress}}` and its URL in "
+    "Location (GET /api/v1/registry/syncs/{{id}}/), which the worker runs: `done` with `result`, or "
+    "`rejected` with `errors` and nothing applied."
 )
+_SYNC_RESPONSES = {200: SyncResultSerializer, 202: SyncJobSerializer, 400: SyncErrorSerializer}
 
 
 class UnitSyncApi(_SyncApi):
     key = "units"
+    kind = RegistrySync.Kind.UNITS
 
     @extend_schema(
         description=_SYNC_DOC.format(", ".join(sync.UNIT_COLUMNS)),
         request={"application/json": dict, "text/csv": str},
-        responses={200: SyncResultSerializer, 400: SyncErrorSerializer},
+        responses=_SYNC_RESPONSES,
     )
     def post(self, request: Request) -> Response:
         return super().post(request)
 
-    def sync(self, *, rows: list[dict]) -> sync.SyncResult:
-        return sync.units_sync(rows=rows)
-
 
 class PersonnelSyncApi(_SyncApi):
     key = "personnel"
+    kind = RegistrySync.Kind.PERSONNEL
 
     @extend_schema(
         description=_SYNC_DOC.format(", ".join(sync.PERSONNEL_COLUMNS))
         + " A transfer is kept as history; active=false deactivates (never deletes).",
         request={"application/json": dict, "text/csv": str},
-        responses={200: SyncResultSerializer, 400: SyncErrorSerializer},
+        responses=_SYNC_RESPONSES,
     )
     def post(self, request: Request) -> Response:
         return super().post(request)
 
-    def sync(self, *, rows: list[dict]) -> sync.SyncResult:
-        return sync.personnel_sync(rows=rows)
+
+class RegistrySyncDetailApi(APIView):
+    """A big sync's state; HR see the syncs they sent, staff see all."""
+
+    permission_classes = [IsHR]
+
+    @extend_schema(responses=SyncJobSerializer)
+    def get(self, request: Request, sync_id: int) -> Response:
+        job = RegistrySync.objects.filter(pk=sync_id).first()
+        if job is None or not (job.requested_by_id == request.user.pk or request.user.is_staff):
+            raise NotFound("No such sync.")
+        return Response(SyncJobSerializer(job).data)

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -101,6 +103,26 @@ class Unit(models.Model):
             raise ValidationError({"parent": "A unit cannot be placed under itself or one of its own units."})
 
 
+class PathWithin(models.Lookup):
+    """`path__within=<a path, or a subquery of one>`: the units of that path's subtree. A path is
+    ids and slashes only, so the subtree is the byte range [path, path + "~"). On PostgreSQL it is
+    written with the operators of the path's `varchar_pattern_ops` index (byte order, whatever the
+    database's collation), which the planner uses even when the path comes from a subquery, where
+    `path__startswith` scans every unit (a pattern it cannot know when it plans)."""
+
+    lookup_name = "within"
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        ge, lt = ("~>=~", "~<~") if connection.vendor == "postgresql" else (">=", "<")
+        params = (*lhs_params, *rhs_params, *lhs_params, *rhs_params)
+        return f"({lhs} {ge} {rhs} AND {lhs} {lt} ({rhs} || '~'))", params
+
+
+Unit._meta.get_field("path").register_lookup(PathWithin)
+
+
 nrp_validator = RegexValidator(r"^(\d{8}|\d{18})$", "An NRP has 8 digits (a civil servant's NIP has 18).")
 
 
@@ -147,3 +169,43 @@ class Transfer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id}: {self.from_unit_id} -> {self.to_unit_id}"
+
+
+class RegistrySync(models.Model):
+    """A big registry sync (more rows than a request answers for at once), run by the worker:
+    the rows as sent until it ran, then its result, or the wrong rows and nothing applied."""
+
+    class Kind(models.TextChoices):
+        UNITS = "units", "Units"
+        PERSONNEL = "personnel", "Personnel"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        REJECTED = "rejected", "Rejected"  # some rows were wrong: nothing was applied
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    rows = models.JSONField(default=list, blank=True)  # emptied once the sync ran
+    total = models.PositiveIntegerField(default=0)
+    result = models.JSONField(null=True, blank=True)  # {"created", "updated", "unchanged"}
+    errors = models.JSONField(default=list, blank=True)  # [{"row", "message"}]
+    detail = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} sync {self.pk} ({self.status})"
+
+    @property
+    def progress(self) -> int:
+        """All or nothing in one transaction: 0 until it has run, then 100."""
+        return 100 if self.status in (self.Status.DONE, self.Status.REJECTED) else 0

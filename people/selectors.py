@@ -52,18 +52,19 @@ def units_subtree(*, unit: Unit) -> QuerySet[Unit]:
     return Unit.objects.filter(path__startswith=unit.path)
 
 
+def unit_by_key(*, key: str) -> QuerySet[Unit]:
+    """The unit named by id or by code, the one of that id first (first() is one query)."""
+    if key.isdigit():
+        first = Case(When(pk=int(key), then=Value(0)), default=Value(1))
+        return Unit.objects.filter(Q(pk=int(key)) | Q(code=key)).order_by(first)
+    return Unit.objects.filter(code=key)
+
+
 def unit_subtree_ids(*, key: str) -> list[int]:
     """The ids of a unit's subtree (the unit included), the unit named by id or by code (an id
-    first), in one query; empty when no unit has that id or code."""
-    if key.isdigit():
-        match = Q(pk=int(key)) | Q(code=key)
-        first = Case(When(pk=int(key), then=Value(0)), default=Value(1))
-        top = Unit.objects.filter(match).order_by(first)
-    else:
-        top = Unit.objects.filter(code=key)
-    return list(
-        Unit.objects.filter(path__startswith=Subquery(top.values("path")[:1])).values_list("pk", flat=True)
-    )
+    first), in one query that reads the path index; empty when no unit has that id or code."""
+    top = unit_by_key(key=key).values("path")[:1]
+    return list(Unit.objects.filter(path__within=Subquery(top)).values_list("pk", flat=True))
 
 
 def units_all() -> QuerySet[Unit]:

@@ -17,10 +17,12 @@ from django.utils import timezone
 
 from core.errors import ServiceError
 from events import outbox, types
-from people.models import Function, Person, Rank, Transfer, Unit
+from people.models import Function, Person, Rank, RegistrySync, Transfer, Unit
 from people.tokens import forget_users
 
 MAX_ROWS = 100_000
+# A call of more rows is a long job (API.md: 202, followed at its own URL): the worker runs it.
+INLINE_MAX_ROWS = 5_000
 CHUNK = 2_000
 CODE_RE = re.compile(r"^[A-Za-z0-9._-]{1,32}$")
 NRP_RE = re.compile(r"^(\d{8}|\d{18})$")
@@ -317,3 +319,39 @@ def _update_all(people: Sequence[Person]) -> None:
     ]  # fmt: skip
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
+
+
+# --- Big syncs, run by the worker ---------------------------------------------------------------
+
+
+def registry_sync_request(*, kind: str, rows: Sequence[Mapping[str, Any]], user: Any) -> RegistrySync:
+    """Keep the rows of a big sync and queue it: the worker runs it after the commit
+    (`registry.sync_requested`). More than MAX_ROWS is refused at once, as a call inline."""
+    _check_size(rows)
+    with transaction.atomic():
+        job = RegistrySync.objects.create(kind=kind, requested_by=user, rows=list(rows), total=len(rows))
+        outbox.record(types.REGISTRY_SYNC_REQUESTED, sync_id=job.pk)
+    return job
+
+
+SYNC_OF_KIND = {RegistrySync.Kind.UNITS: units_sync, RegistrySync.Kind.PERSONNEL: personnel_sync}
+
+
+def registry_sync_run(*, sync_id: int) -> None:
+    """Run a queued sync (all or nothing, as a call inline) and keep its result or its wrong rows;
+    the rows sent are dropped then. A sync already finished is left as it is (the event may come
+    again); one cut short (`running`) runs again, its transaction having been rolled back."""
+    job = RegistrySync.objects.filter(pk=sync_id).first()
+    if job is None or job.status in (RegistrySync.Status.DONE, RegistrySync.Status.REJECTED):
+        return
+    job.status, job.started_at = RegistrySync.Status.RUNNING, timezone.now()
+    job.save(update_fields=["status", "started_at"])
+    try:
+        result = SYNC_OF_KIND[RegistrySync.Kind(job.kind)](rows=job.rows)
+    except SyncRejected as exc:
+        job.status, job.detail = RegistrySync.Status.REJECTED, exc.message
+        job.errors = [asdict(e) for e in exc.errors]
+    else:
+        job.status, job.result = RegistrySync.Status.DONE, result.as_dict()
+    job.rows, job.finished_at = [], timezone.now()
+    job.save(update_fields=["status", "detail", "errors", "result", "rows", "finished_at"])

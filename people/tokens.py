@@ -12,10 +12,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, Group
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
 from django.utils.encoding import force_str
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
@@ -25,7 +25,7 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import RefreshToken, Token
 
 from people.models import Person
-from people.selectors import user_may_sign_in
+from people.selectors import user_may_sign_in, user_roles
 
 logger = logging.getLogger(__name__)
 
@@ -68,11 +68,12 @@ class TokenRefreshSerializer(serializers.TokenRefreshSerializer):
         return super().validate(attrs)
 
 
-# The user a token names, kept in the cache between requests (a query less per request); the
-# token's password stamp is still checked against it on every request. Saving or deleting the
-# user (a new password, a deactivation: the API, the admin, `changepassword`) or saving their
-# person, and the registry sync deactivating people, drop the entry at once and again at the
-# commit; the time-out bounds a change made around the ORM.
+# The user a token names, kept in the cache between requests with their roles (two queries less
+# per request: the user, their groups); the token's password stamp is still checked against it on
+# every request. Saving or deleting the user (a new password, a deactivation: the API, the admin,
+# `changepassword`) or saving their person, the registry sync deactivating people, changing their
+# groups from either side, or deleting a group drops the entries at once and again at the commit;
+# the time-out bounds a change made around the ORM.
 USER_CACHE_SECONDS = 60
 
 
@@ -108,6 +109,25 @@ def _forget_persons_user(sender: Any, instance: Person, **kwargs: Any) -> None:
     forget_users([instance.user_id])
 
 
+@receiver(m2m_changed, sender=get_user_model().groups.through)
+def _forget_members(
+    sender: Any, instance: Any, action: str, reverse: bool, pk_set: Any, **kwargs: Any
+) -> None:
+    """A user's groups are their roles: changed from the user's side or the group's."""
+    if not reverse:
+        if action in ("post_add", "post_remove", "post_clear"):
+            forget_users([instance.pk])
+    elif action in ("post_add", "post_remove"):
+        forget_users(pk_set or ())
+    elif action == "pre_clear":
+        forget_users(instance.user_set.values_list("pk", flat=True))
+
+
+@receiver(pre_delete, sender=Group)
+def _forget_group_members(sender: Any, instance: Any, **kwargs: Any) -> None:
+    forget_users(instance.user_set.values_list("pk", flat=True))
+
+
 class JWTAuthentication(authentication.JWTAuthentication):
     def get_user(self, validated_token: Token) -> Any:
         key = _user_key(validated_token.get(api_settings.USER_ID_CLAIM))
@@ -119,6 +139,7 @@ class JWTAuthentication(authentication.JWTAuthentication):
             user = super().get_user(validated_token)  # refuses an inactive or deleted user
             if not user_may_sign_in(user):
                 raise AuthenticationFailed("This person has left the service.", code="user_inactive")
+            user_roles(user)  # read now, so the roles are kept with the user (on the object)
             try:
                 cache.set(key, user, USER_CACHE_SECONDS)
             except Exception:

@@ -9,4 +9,5 @@ urlpatterns = [
     path("auth/password/", api.PasswordChangeApi.as_view(), name="password-change"),
     path("registry/units/sync/", api.UnitSyncApi.as_view(), name="registry-units-sync"),
     path("registry/personnel/sync/", api.PersonnelSyncApi.as_view(), name="registry-personnel-sync"),
+    path("registry/syncs/<int:sync_id>/", api.RegistrySyncDetailApi.as_view(), name="registry-sync-detail"),
 ]

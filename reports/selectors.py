@@ -1,6 +1,7 @@
 """Reads across the domain apps: a learner's courses with progress, HR's certificate lists,
 compliance and transcripts. Nothing here writes."""
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
     When,
 )
@@ -343,58 +345,51 @@ def compliance(
 ) -> list[RollupRow]:
     """Rows for `unit` (None: the whole force) and each of its child units (the root units),
     per course, each over its whole subtree: read from the subtree totals the events keep
-    (ComplianceRollup, ExpiryRollup), one row per unit shown, whatever the number of people.
+    (ComplianceRollup, ExpiryRollup), one row per unit shown, whatever the number of people, in
+    one query (the units' and courses' names joined, the expiring certificates a subquery).
     `expiring` counts certified people whose certificate runs out within `expiring_days`."""
     today = timezone.localdate()
-    children = list(
-        (Unit.objects.filter(parent__isnull=True) if unit is None else Unit.objects.filter(parent=unit)).only(
-            "pk", "code", "name"
-        )
-    )
-    by_id: dict[int, Unit] = {u.pk: u for u in children}
-    if unit is not None:
-        by_id[unit.pk] = unit
-    top = None if unit is None else unit.pk
-    rollups = ComplianceRollup.objects.filter(unit_id__in=list(by_id))
-    expiries = ExpiryRollup.objects.filter(
-        unit_id__in=list(by_id), expires_on__gte=today, expires_on__lte=today + timedelta(days=expiring_days)
-    )
+    shown = Q(unit__parent__isnull=True) if unit is None else Q(unit=unit) | Q(unit__parent=unit)
+    rollups = ComplianceRollup.objects.filter(shown)
     if course_ids is not None:
-        rollups, expiries = (
-            rollups.filter(course_id__in=course_ids),
-            expiries.filter(course_id__in=course_ids),
+        rollups = rollups.filter(course_id__in=course_ids)
+    expiring = (
+        ExpiryRollup.objects.filter(
+            unit=OuterRef("unit"),
+            course=OuterRef("course"),
+            expires_on__gte=today,
+            expires_on__lte=today + timedelta(days=expiring_days),
         )
-    sums: dict[tuple[int | None, int], list[int]] = {}
-
-    def add(unit_id: int, course_id: int, values: list[int]) -> None:
-        keys: list[tuple[int | None, int]] = [(unit_id, course_id)]
-        if unit is None:  # the whole force is the sum of the root units
-            keys.append((None, course_id))
-        for key in keys:
-            total = sums.setdefault(key, [0, 0, 0, 0, 0])
-            for i, value in enumerate(values):
-                total[i] += value
-
-    for unit_id, course_id, *values in rollups.values_list(
-        "unit_id", "course_id", "assigned", "certified", "in_progress", "overdue"
-    ):
-        add(unit_id, course_id, [*values, 0])
-    for unit_id, course_id, n in expiries.values_list("unit_id", "course_id", "n"):
-        add(unit_id, course_id, [0, 0, 0, 0, n])
-    titles = dict(Course.objects.filter(pk__in={c for _, c in sums}).values_list("pk", "title"))
-    rows = [
-        RollupRow(
-            unit=by_id[unit_id] if unit_id is not None else None,
-            course_id=course_id,
-            course=titles[course_id],
-            assigned=v[0],
-            certified=v[1],
-            in_progress=v[2],
-            overdue=v[3],
-            expiring=v[4],
+        .order_by()
+        .values("unit")
+        .annotate(n=Sum("n"))
+        .values("n")
+    )
+    # A subtree's certified people have their rollup row, so every expiring count finds its row.
+    found = rollups.order_by().values_list(
+        "unit_id", "unit__code", "unit__name", "course_id", "course__title",
+        "assigned", "certified", "in_progress", "overdue",
+        Coalesce(Subquery(expiring, output_field=IntegerField()), Value(0)),
+    )  # fmt: skip
+    rows: list[RollupRow] = []
+    force: dict[int, RollupRow] = {}  # the whole force is the sum of the root units
+    for unit_id, code, name, course_id, title, *values in found:
+        # As `.only("id", "code", "name")` loads it: another field is read when asked for.
+        shown_unit = (
+            unit
+            if unit is not None and unit_id == unit.pk
+            else Unit.from_db(None, ["id", "code", "name"], [unit_id, code, name])
         )
-        for (unit_id, course_id), v in sums.items()
-    ]
+        rows.append(RollupRow(shown_unit, course_id, title, *values))
+        if unit is None:
+            total = force.setdefault(course_id, RollupRow(None, course_id, title))
+            total.assigned += values[0]
+            total.certified += values[1]
+            total.in_progress += values[2]
+            total.overdue += values[3]
+            total.expiring += values[4]
+    rows.extend(force.values())
+    top = None if unit is None else unit.pk
     return sorted(
         rows,
         key=lambda r: (r.course_id, r.unit is not None and (r.unit.pk != top), r.unit.name if r.unit else ""),
@@ -415,8 +410,27 @@ def compliance_people(
     """The people behind a compliance row: assigned personnel of a course in a unit's subtree
     (`unit_ids`, people.selectors.unit_subtree_ids; None: the force), with their state read
     against today (overdue and expiring never go stale)."""
+    return _people_filtered(
+        ComplianceStatus.objects.all(),
+        course_id=course_id,
+        unit_ids=unit_ids,
+        state=state,
+        expiring_days=expiring_days,
+        function=function,
+    )
+
+
+def _people_filtered(
+    qs: QuerySet[ComplianceStatus, Any],
+    *,
+    course_id: int,
+    unit_ids: list[int] | None,
+    state: str | None,
+    expiring_days: int,
+    function: str | None,
+) -> QuerySet[ComplianceStatus, Any]:
     now, today = timezone.now(), timezone.localdate()
-    qs = ComplianceStatus.objects.filter(course_id=course_id)
+    qs = qs.filter(course_id=course_id)
     if unit_ids is not None:
         # The subtree's ids as constants (units are few): the planner reads the status rows of a
         # small subtree by their (unit, course, person) index, knowing how many there are.
@@ -440,20 +454,39 @@ def compliance_people(
     return qs
 
 
-def compliance_people_rows(**filters: Any) -> QuerySet[ComplianceStatus, Any]:
-    """compliance_people as plain rows of the columns the list shows (a dict each, with the
-    person's and the unit's fields beside the status, and `overdue` as of today), in one query."""
+@functools.lru_cache(maxsize=2)
+def _people_rows(today: date) -> QuerySet[ComplianceStatus, Any]:
     overdue = Case(
-        When(certified=False, due_on__lt=timezone.localdate(), then=Value(True)),
+        When(certified=False, due_on__lt=today, then=Value(True)),
         default=Value(False),
         output_field=BooleanField(),
     )
-    return compliance_people(**filters).values(
+    return ComplianceStatus.objects.values(
         "person_id", "course_id", "unit_id", "due_on", "certified", "certified_until", "started",
         nrp=F("person__nrp"), name=F("person__name"), rank=F("person__rank"),
         function=F("person__function"), unit_code=F("unit__code"), unit_name=F("unit__name"),
         overdue=overdue,
     )  # fmt: skip
+
+
+def compliance_people_rows(
+    *,
+    course_id: int,
+    unit_ids: list[int] | None = None,
+    state: str | None = None,
+    expiring_days: int = 30,
+    function: str | None = None,
+) -> QuerySet[ComplianceStatus, Any]:
+    """compliance_people as plain rows of the columns the list shows (a dict each, with the
+    person's and the unit's fields beside the status, and `overdue` as of today), in one query."""
+    return _people_filtered(
+        _people_rows(timezone.localdate()),
+        course_id=course_id,
+        unit_ids=unit_ids,
+        state=state,
+        expiring_days=expiring_days,
+        function=function,
+    )
 
 
 @dataclass(frozen=True)
@@ -481,22 +514,37 @@ class Transcript:
         return list(seen.values())
 
 
+# The transcript's and the drill-down's querysets are built once per process (their joins and
+# columns resolved once, a third of the ORM's time per request) and only filtered per request.
+
+
+@functools.cache
+def _transcript_person_rows() -> QuerySet[Person, Any]:
+    return Person.objects.order_by("-certificates__issued_at", "-certificates__pk").values(
+        "pk", "nrp", "name", "rank", "function", unit_name=F("unit__name"),
+        certificate_id=F("certificates__pk"), code=F("certificates__code"),
+        course_id=F("certificates__course_id"), issued_at=F("certificates__issued_at"),
+        expires_at=F("certificates__expires_at"), status=F("certificates__status"),
+        course_title=F("certificates__course__title"),
+        course_title_en=F("certificates__course__title_en"),
+    )  # fmt: skip
+
+
+@functools.cache
+def _transcript_attempt_rows() -> QuerySet[Attempt, Any]:
+    return Attempt.objects.order_by("started_at", "pk").values(
+        "id", "quiz_id", "number", "status", "started_at", "submitted_at", "score", "max_score",
+        "percent", "passed", "enrolment_id", quiz_title=F("quiz__title"),
+        course_id=F("quiz__module__course_id"), course_title=F("quiz__module__course__title"),
+        **RESULT_FIELDS,
+    )  # fmt: skip
+
+
 def transcript(*, nrp: str) -> Transcript | None:
     """One person's transcript in two indexed queries of the columns it shows (no model rows: an
     attempt's layout and a course's texts are never read): the person joined to their
     certificates (one row with no certificate columns when they hold none), then the attempts."""
-    rows = list(
-        Person.objects.filter(nrp=nrp)
-        .order_by("-certificates__issued_at", "-certificates__pk")
-        .values(
-            "pk", "nrp", "name", "rank", "function", unit_name=F("unit__name"),
-            certificate_id=F("certificates__pk"), code=F("certificates__code"),
-            course_id=F("certificates__course_id"), issued_at=F("certificates__issued_at"),
-            expires_at=F("certificates__expires_at"), status=F("certificates__status"),
-            course_title=F("certificates__course__title"),
-            course_title_en=F("certificates__course__title_en"),
-        )
-    )  # fmt: skip
+    rows = list(_transcript_person_rows().filter(nrp=nrp))
     if not rows:
         return None
     person_fields = ("pk", "nrp", "name", "rank", "function", "unit_name")
@@ -507,17 +555,8 @@ def transcript(*, nrp: str) -> Transcript | None:
         for r in rows
         if r["certificate_id"] is not None
     ]
-    attempts = (
-        Attempt.objects.filter(person_id=person["pk"])
-        .order_by("started_at", "pk")
-        .values(
-            "id", "quiz_id", "number", "status", "started_at", "submitted_at", "score", "max_score",
-            "percent", "passed", "enrolment_id", quiz_title=F("quiz__title"),
-            course_id=F("quiz__module__course_id"), course_title=F("quiz__module__course__title"),
-            **RESULT_FIELDS,
-        )
-    )  # fmt: skip
-    return Transcript(person=person, attempts=list(attempts), certificates=certificates)
+    attempts = list(_transcript_attempt_rows().filter(person_id=person["pk"]))
+    return Transcript(person=person, attempts=attempts, certificates=certificates)
 
 
 def assignments_all() -> QuerySet[Assignment]:

@@ -134,3 +134,30 @@ def test_the_token_user_comes_from_the_cache_and_a_change_drops_it(api, learner,
         learner.user.is_active = False
     learner.user.save()
     assert get_courses(pair["access"]).status_code == 401
+
+
+def _hr_get(access: str):
+    return APIClient().get("/api/v1/hr/compliance/", HTTP_AUTHORIZATION=f"Bearer {access}")
+
+
+@pytest.mark.parametrize("change", ["user_side", "group_side", "clear", "group_deleted"])
+def test_the_token_users_roles_come_from_the_cache_and_a_change_of_groups_drops_them(api, hr, change):
+    from django.contrib.auth.models import Group
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    pair = sign_in(api, hr.user.username)
+    assert _hr_get(pair["access"]).status_code == 200  # reads the user and their roles, keeps both
+    with CaptureQueriesContext(connection) as queries:
+        assert _hr_get(pair["access"]).status_code == 200
+    assert not [q for q in queries.captured_queries if "auth_user" in q["sql"]]  # nor auth_user_groups
+    group = Group.objects.get(name="hr")
+    if change == "user_side":
+        hr.user.groups.remove(group)
+    elif change == "group_side":
+        group.user_set.remove(hr.user)
+    elif change == "clear":
+        group.user_set.clear()
+    else:
+        group.delete()
+    assert _hr_get(pair["access"]).status_code == 403

@@ -3,9 +3,10 @@
 import pytest
 
 from events.models import Event
-from people.models import Person, Transfer, Unit
+from people.models import Person, RegistrySync, Transfer, Unit
 from people.selectors import person_for_user
 from people.services import person_account_attach, user_create
+from tests import factories
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -142,3 +143,79 @@ def test_a_registry_person_gets_an_account_on_first_use(client, units):
     person_account_attach(person=person, user=user)
 
     assert person_for_user(user) == person
+
+
+# --- Big syncs: a long job (API.md: 202 with {id, status, progress}, followed at its own URL) ---
+
+
+@pytest.fixture
+def small_inline(monkeypatch):
+    """Calls of more than 3 rows are big (the service's bound is thousands)."""
+    from people import sync
+
+    monkeypatch.setattr(sync, "INLINE_MAX_ROWS", 3)
+
+
+def test_a_big_personnel_sync_answers_202_and_the_worker_runs_it(client, units, small_inline):
+    rows = [person_row(f"8706000{i}") for i in range(5)]
+    response = client.post("/api/v1/registry/personnel/sync/", {"personnel": rows}, format="json")
+
+    assert response.status_code == 202, response.content
+    job = response.json()
+    assert (job["status"], job["progress"], job["total"], job["result"]) == ("queued", 0, 5, None)
+    assert response["Location"] == f"/api/v1/registry/syncs/{job['id']}/"
+    assert not Person.objects.filter(nrp__startswith="8706000").exists()  # not before the worker
+
+    factories.deliver_events()
+    done = client.get(response["Location"]).json()
+    assert (done["status"], done["progress"], done["errors"]) == ("done", 100, [])
+    assert done["result"] == {"created": 5, "updated": 0, "unchanged": 0}
+    assert Person.objects.filter(nrp__startswith="8706000").count() == 5
+    assert RegistrySync.objects.get(pk=job["id"]).rows == []  # the rows sent are not kept
+
+    factories.deliver_events()  # the event again: a finished sync is left as it is
+    assert client.get(response["Location"]).json() == done
+
+
+def test_a_big_sync_with_wrong_rows_is_rejected_by_the_worker_and_nothing_is_applied(
+    client, units, small_inline
+):
+    csv_body = "nrp,name,rank,unit_code,function,active\n" + "".join(
+        f"8706010{i},Personel {i},Briptu,{'NOPE' if i == 2 else 'PMJ-JS-KEBA'},lantas,true\n"
+        for i in range(4)
+    )
+    response = client.post("/api/v1/registry/personnel/sync/", csv_body, content_type="text/csv")
+    assert response.status_code == 202, response.content
+
+    factories.deliver_events()
+    job = client.get(response["Location"]).json()
+    assert (job["status"], job["progress"], job["result"]) == ("rejected", 100, None)
+    assert [e["row"] for e in job["errors"]] == [3] and job["detail"]
+    assert not Person.objects.filter(nrp__startswith="8706010").exists()
+
+
+def test_a_big_unit_sync_is_a_job_too(client, small_inline):
+    response = client.post("/api/v1/registry/units/sync/", {"units": UNITS}, format="json")
+    assert response.status_code == 202 and response.json()["kind"] == "units"
+    factories.deliver_events()
+    assert client.get(response["Location"]).json()["result"]["created"] == len(UNITS)
+    assert Unit.objects.get(code="PMJ-JS-KEBA").parent.code == "PMJ-JS"
+
+
+def test_a_sync_job_is_seen_by_who_sent_it_and_staff(client, units, hr, staff, small_inline):
+    rows = [person_row(f"8706020{i}") for i in range(4)]
+    url = client.post("/api/v1/registry/personnel/sync/", {"personnel": rows}, format="json")["Location"]
+    other_hr = factories.person(roles=("hr",), function="other")
+    assert client_for(other_hr).get(url).status_code == 404
+    assert client_for(staff).get(url).status_code == 200
+    assert client.get("/api/v1/registry/syncs/999999/").status_code == 404
+
+
+def test_too_many_rows_are_refused_at_once_and_nothing_is_queued(client, units, small_inline, monkeypatch):
+    from people import sync
+
+    monkeypatch.setattr(sync, "MAX_ROWS", 4)
+    rows = [person_row(f"8706030{i}") for i in range(5)]
+    response = client.post("/api/v1/registry/personnel/sync/", {"personnel": rows}, format="json")
+    assert response.status_code == 400 and response.json()["code"] == "too_many_rows"
+    assert not RegistrySync.objects.exists()

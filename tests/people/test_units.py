@@ -119,3 +119,31 @@ def test_the_migration_gives_units_written_with_an_empty_path_their_path(transac
 
     paths = dict(Unit.objects.values_list("pk", "path"))
     assert paths == {root.pk: f"{root.pk}/", child.pk: f"{root.pk}/{child.pk}/"}
+
+
+def test_a_subtree_by_path_range_is_the_units_under_the_path_and_no_sibling_sharing_its_digits():
+    """`path__within` (the subtree as a byte range the path index reads, given a path or a
+    subquery of one) and unit_subtree_ids: "1/4/" holds "1/4/7/" but not "1/45/"."""
+    from django.db.models import Subquery
+
+    from people.selectors import unit_subtree_ids
+
+    paths = {"A": "91/", "B": "91/4/", "C": "91/4/7/", "D": "91/45/", "E": "914/"}
+    units = {}
+    for code, path in paths.items():
+        unit = unit_create(name=f"Unit {code}", level=Unit.Level.SATUAN, code=f"WITHIN-{code}")
+        Unit.objects.filter(pk=unit.pk).update(path=path)
+        units[code] = unit
+
+    def codes(**lookup) -> set[str]:
+        return {
+            c.removeprefix("WITHIN-") for c in Unit.objects.filter(**lookup).values_list("code", flat=True)
+        }
+
+    assert codes(path__within="91/4/") == {"B", "C"}
+    assert codes(path__within="91/") == {"A", "B", "C", "D"}
+    top = Unit.objects.filter(code="WITHIN-B").values("path")
+    assert codes(path__within=Subquery(top)) == {"B", "C"}
+    assert set(unit_subtree_ids(key="WITHIN-B")) == {units["B"].pk, units["C"].pk}
+    assert set(unit_subtree_ids(key=str(units["A"].pk))) == {units[c].pk for c in "ABCD"}
+    assert unit_subtree_ids(key="WITHIN-none") == []

@@ -3,7 +3,7 @@
 import csv
 import io
 import json
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from django.utils import timezone
@@ -152,8 +152,13 @@ def test_compliance_query_count_does_not_grow_with_people(org, course, hr, djang
         factories.person(unit=org["depok"])
     report_services.compliance_refresh()
     client = client_for(hr)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(1 + 1):  # the role check; the roll-up with names and expiry
         assert rows_by_unit(client, f"course={course.pk}")[None]["assigned"] == 14
+    for unit in (org["depok"].code, str(org["depok"].pk)):  # by code or id: one query finds the unit
+        with django_assert_max_num_queries(1 + 1):  # the unit; the roll-up (the role is read once)
+            assert (
+                rows_by_unit(client, f"course={course.pk}&unit={unit}")[org["depok"].code]["assigned"] == 11
+            )  # and idle
 
 
 def test_compliance_bad_parameters(org, hr):
@@ -245,3 +250,35 @@ def test_staff_revoke_shows_on_public_verification(org, staff, api):
     assert response.status_code == 200 and response.json()["status"] == "revoked"
     assert api.get(f"/api/v1/verify/{certificate.code}/").json()["status"] == "revoked"
     assert b"DICABUT" in api.get(f"/verify/{certificate.code}/").content
+
+
+def test_compliance_rows_carry_their_units_whole(org, course):
+    """The report reads only the units' ids, codes and names; any other field is still the unit's."""
+    from reports import selectors as report_selectors
+
+    report_services.compliance_refresh()
+    rows = report_selectors.compliance(unit=org["polda"], course_ids=[course.pk])
+    child = next(r.unit for r in rows if r.unit is not None and r.unit.pk == org["depok"].pk)
+    assert (child.code, child.level, child.path) == (org["depok"].code, "polres", org["depok"].path)
+
+
+@pytest.mark.parametrize("zone", ["Asia/Jakarta", "UTC"])
+def test_the_fast_datetime_writes_what_drf_writes(zone):
+    """reports.api._datetime (the hand-built rows' times) equals DRF's DateTimeField, in the
+    service's zone and in UTC (where DRF writes "Z"), with and without microseconds."""
+    from datetime import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from reports.api import _datetime
+
+    drf = serializers.DateTimeField()
+    values = [
+        dt(2026, 12, 2, 3, 4, 5, tzinfo=UTC),
+        dt(2026, 12, 2, 3, 4, 5, 123456, tzinfo=UTC),
+        dt(2026, 6, 30, 23, 59, 59, 1, tzinfo=ZoneInfo("Asia/Jakarta")),
+        dt(2026, 3, 29, 1, 30, tzinfo=ZoneInfo("Europe/Berlin")),
+    ]
+    with timezone.override(zone):
+        for value in values:
+            assert _datetime(value) == drf.to_representation(value)
+    assert _datetime(None) is None
