@@ -29,6 +29,7 @@ from people.selectors import person_for_user, unit_subtree_ids
 from quizzes.api import PAGING_HELP
 from quizzes.models import Attempt, Quiz
 from reports import selectors, services
+from reports.course_cache import course_page
 from reports.models import Assignment, ComplianceStatus, Export
 
 # --- A learner's courses ----------------------------------------------------------------------
@@ -132,10 +133,14 @@ class CourseDetailOutputSerializer(serializers.ModelSerializer):
 class CourseDetailApi(APIView):
     @extend_schema(responses=CourseDetailOutputSerializer)
     def get(self, request: Request, course_id: int) -> Response:
-        course = selectors.course_detail(course_id=course_id)
-        if course is None:
+        def build() -> dict[str, Any] | None:
+            course = selectors.course_detail(course_id=course_id)
+            return None if course is None else CourseDetailOutputSerializer(course).data
+
+        data = course_page(course_id, build)
+        if data is None:
             raise NotFound("No such course.")
-        return Response(CourseDetailOutputSerializer(course).data)
+        return Response(data)
 
 
 # --- HR -------------------------------------------------------------------------------------
