@@ -269,7 +269,7 @@ CERTIFICATE_ROW_FIELDS = {
 }
 
 
-def certificate_rows(certificates: QuerySet[Certificate]) -> QuerySet[Certificate, dict[str, Any]]:
+def certificate_rows(certificates: QuerySet[Certificate]) -> QuerySet[Certificate, Any]:
     """`certificates` (e.g. `certificates_filtered`) as dicts of what HR's list shows."""
     return certificates.values(
         "id", "code", "course_id", "issued_at", "expires_at", "status", **CERTIFICATE_ROW_FIELDS
