@@ -312,8 +312,13 @@ class AttemptSubmitApi(APIView):
 
     @extend_schema(request=AnswersInputSerializer, responses={202: SubmitOutputSerializer})
     def post(self, request: Request, attempt_id: int) -> Response:
-        attempt = _attempt_of_requester(request, attempt_id)
-        attempt = services.attempt_submit(attempt=attempt, answers=_answers(request, required=False))
+        answers = _answers(request, required=False)
+        try:
+            attempt = services.attempt_submit_by_id(
+                attempt_id=attempt_id, answers=answers, user_id=request.user.pk
+            )
+        except NotFoundError as exc:  # someone else's attempt is as unknown as a missing one
+            raise NotFound("No such attempt.") from exc
         return Response({"id": attempt.pk, "status": attempt.status}, status=status.HTTP_202_ACCEPTED)
 
 

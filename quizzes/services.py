@@ -898,13 +898,19 @@ def _save_locked(attempt: Attempt, answers: Sequence[Answer], now: datetime) -> 
     return saved
 
 
-def _locked(attempt_id: int) -> Attempt:
-    return (
+def _locked(attempt_id: int, user_id: int | None = None) -> Attempt:
+    """The attempt's row, locked; with `user_id`, NotFoundError unless it is that user's."""
+    attempts = (
         Attempt.objects.select_for_update(of=("self",))
         .select_related("version", "quiz__module")
         .defer("version__spec")
-        .get(pk=attempt_id)
     )
+    if user_id is None:
+        return attempts.get(pk=attempt_id)
+    attempt = attempts.filter(pk=attempt_id, person__user_id=user_id).first()
+    if attempt is None:
+        raise NotFoundError("No such attempt.", code="not_found")
+    return attempt
 
 
 @dataclass(frozen=True)
@@ -950,12 +956,20 @@ def _submit_locked(attempt: Attempt, *, now: datetime, auto: bool) -> None:
     )
 
 
-@transaction.atomic
 def attempt_submit(*, attempt: Attempt, answers: Sequence[Answer] = ()) -> Attempt:
+    """`attempt_submit_by_id` of this attempt."""
+    return attempt_submit_by_id(attempt_id=attempt.pk, answers=answers)
+
+
+@transaction.atomic
+def attempt_submit_by_id(
+    *, attempt_id: int, answers: Sequence[Answer] = (), user_id: int | None = None
+) -> Attempt:
     """Close the attempt; `attempt.submitted` goes out with the commit. Submitting twice changes
     nothing; answers sent with the submit are saved first, under the same rules as a PATCH, so
-    answers sent to a closed attempt are refused, never dropped."""
-    attempt = _locked(attempt.pk)
+    answers sent to a closed attempt are refused, never dropped. With `user_id`, NotFoundError
+    unless the attempt is that user's (checked in the query that locks it)."""
+    attempt = _locked(attempt_id, user_id)
     if attempt.status != Attempt.Status.IN_PROGRESS and not answers:
         return attempt
     now = timezone.now()

@@ -135,6 +135,21 @@ def test_course_list_shows_progress_in_a_fixed_number_of_queries(
     assert progress["quizzes"] == 2 and progress["quizzes_passed"] == 0 and body["results"][0]["required"]
 
 
+def test_a_save_and_a_submit_check_the_owner_in_the_query_that_writes_or_locks(
+    started, django_assert_num_queries
+):
+    """A save: the read of the attempt with its owner, then the guarded upsert. A submit: the
+    locking read with its owner, the update and the event, in one transaction."""
+    client, body = started
+    question = body["questions"][0]
+    answer = {"question": question["id"], "choices": [question["choices"][0]["id"]]}
+    url = f"/api/v1/attempts/{body['id']}/"
+    with django_assert_num_queries(2):
+        assert client.patch(f"{url}answers/", {"answers": [answer]}, format="json").status_code == 200
+    with django_assert_num_queries(5):  # the transaction opened and closed, the locked read, update, event
+        assert client.post(f"{url}submit/").status_code == 202
+
+
 def test_course_page_is_read_from_the_cache_and_follows_every_edit(
     course, learner, django_assert_num_queries
 ):
