@@ -376,6 +376,9 @@ def web() -> None:
     try:
         time.sleep(4)
         tool = os.environ.get("BENCH_TOOL", "both")
+        if tool != "locust" and not Path(WRK).exists():
+            print(f"web: no wrk at {WRK} (apt-get install wrk, or BENCH_WRK=...): locust only")
+            tool = "locust"
         if tool in ("wrk", "both"):
             endpoints = wrk_endpoints(quiz, course, tokens, people, [c.code for c in certificates], hr_token)
             print(f"web: gunicorn 2 workers x 4 threads, wrk 2 threads {CONNECTIONS} connections, "
@@ -384,7 +387,7 @@ def web() -> None:
             for title, lines, goal in endpoints:
                 bare = wrk(bare_line, "bare", port)
                 print(f"{row('bare DRF view', bare)}   ({load()})")
-                s = wrk(lines, title.split()[0].lower(), port)
+                s = wrk(lines, title.split()[0].lower() + ("-page" if "page" in title else ""), port)
                 print(f"{row(title, s)}   ({load()})")
                 print(f"  {title}: req/s over the bare view's {s['rps'] / bare['rps']:.2f}x (goal {goal}x)")
         if tool in ("locust", "both"):
