@@ -8,10 +8,14 @@
 3. Idle: attempts submitted one at a time; submit -> graded p50/p99, against a marked no-op
    task's send -> done round trip.
 4. The web (BENCH_WEB=1): gunicorn as the Procfile (2 workers x 4 threads) with a bare DRF view
-   beside the API; locust headless, 200 users; the bare view, then the learners' flow (start,
-   answer saves, submit); the bare view again, then public verify; again, then a course's
-   detail; again, then HR's certificate list: p50/p99 and requests/s, ratio to the bare view
-   measured just before.
+   beside the API. With wrk (BENCH_TOOL=wrk or both, the default; BENCH_CONNECTIONS, default
+   200): the bare view, then answer saves (PATCH, one open attempt per learner); the bare view
+   again, then public verify (JSON), its page, a course's detail, HR's certificate list, each
+   right after its own bare-view run. With locust (BENCH_TOOL=locust or both; 200 users): the
+   learners' flow (start, answer saves, submit; `both` runs only this one, for the submits),
+   with BENCH_TOOL=locust also verify, course detail and HR's list. Each: p50/p99 and
+   requests/s, ratio to the bare view measured just before. wrk is a C program, so it takes
+   far less of the 2 cores than locust does.
 5. Certificates (BENCH_CERTIFICATES=1): a flood of passes issued through the certificates
    worker, certificates/s against bare reportlab pages with a vector QR (bench/issuance.py).
 
@@ -270,6 +274,63 @@ WEB = [
     ("CourseDetail", "course detail", ("course",), 0.5),
     ("HrList", "HR cert. list", ("hr list",), 0.5),
 ]
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "200"))
+WRK = os.environ.get("BENCH_WRK", "/usr/bin/wrk")
+
+
+def wrk(lines: list[str], name: str, port: int) -> dict[str, float]:
+    """`wrk` (2 threads, CONNECTIONS connections, SECONDS) over the requests of `lines` in turn
+    (bench/wrk_requests.lua): requests/s, p50/p99 in ms, count and errors (non-2xx included)."""
+    requests = VAR / f"wrk-{name}.tsv"
+    requests.write_text("\n".join(lines) + "\n")
+    out = subprocess.run(
+        [WRK, "-t2", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--timeout", "10s", "--latency",
+         "-s", str(ROOT / "bench" / "wrk_requests.lua"), f"http://127.0.0.1:{port}"],
+        env={**os.environ, "BENCH_WRK_REQUESTS": str(requests)},
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    (VAR / f"wrk-{name}.out").write_text(out)
+    fields: dict[str, float] = {}
+    for line in out.splitlines():
+        if line.startswith("BENCH "):
+            words = line.split()[1:]
+            fields.update({k: float(v) for k, v in zip(words[::2], words[1::2], strict=True)})
+    return {
+        "rps": fields["n"] / fields["seconds"],
+        "p50": fields["p50_us"] / 1000,
+        "p99": fields["p99_us"] / 1000,
+        "n": fields["n"],
+        "fail": fields["errors"],
+    }
+
+
+def request_line(method: str, path: str, bearer: str | None = None, body: object = None) -> str:
+    return "\t".join((method, path, bearer or "-", "-" if body is None else json.dumps(body)))
+
+
+def wrk_endpoints(quiz: Quiz, course: Course, tokens: list[str], people: list, codes: list[str],
+                  hr: str) -> list[tuple[str, list[str], float]]:  # fmt: skip
+    """Each endpoint's requests for wrk, with its goal. The answer saves go to one open attempt
+    per learner, each save a question of it with its first choice, the learners in turn."""
+    attempts = [services.attempt_start(quiz=quiz, person=p) for p in people]
+    saves = [
+        request_line(
+            "PATCH",
+            f"/api/v1/attempts/{a.pk}/answers/",
+            token,
+            {"answers": [{"question": item["question"], "choices": [item["choices"][0]]}]},
+        )
+        for i in range(QUESTIONS)
+        for a, token in zip(attempts, tokens, strict=True)
+        for item in a.layout[i : i + 1]
+    ]
+    return [
+        ("answer save", saves, 0.5),
+        ("verify (JSON)", [request_line("GET", f"/api/v1/verify/{c}/") for c in codes], 0.7),
+        ("verify (page)", [request_line("GET", f"/verify/{c}/") for c in codes], 0.7),
+        ("course detail", [request_line("GET", f"/api/v1/courses/{course.pk}/", t) for t in tokens], 0.5),
+        ("HR cert. list", [request_line("GET", f"/api/v1/hr/certificates/?course={course.pk}", hr)], 0.5),
+    ]
 
 
 def web() -> None:
@@ -280,6 +341,7 @@ def web() -> None:
     hr = factories.person(roles=("hr",), function="other")
     data = VAR / "locust-data.json"
     tokens = [tokens_for(p.user)["access"] for p in people]  # type: ignore[arg-type]
+    hr_token = tokens_for(hr.user)["access"]  # type: ignore[arg-type]
     data.write_text(
         json.dumps(
             {
@@ -287,7 +349,7 @@ def web() -> None:
                 "course": course.pk,
                 "tokens": tokens,
                 "code": certificates[0].code,
-                "hr": tokens_for(hr.user)["access"],  # type: ignore[arg-type]
+                "hr": hr_token,
             }
         )
     )
@@ -313,19 +375,37 @@ def web() -> None:
     )
     try:
         time.sleep(4)
-        print(f"web: gunicorn 2 workers x 4 threads, locust {USERS} users, {SECONDS} s each, "
-              f"wait {os.environ.get('BENCH_WAIT', '0')} s; each after its own bare-view floor")  # fmt: skip
-        for user_class, title, names, goal in WEB:
-            bare = locust("Bare", data, "bare", port)["bare"]
-            print(f"{row('bare DRF view', bare)}   ({load()})")
-            measured = locust(user_class, data, user_class.lower(), port)
-            print(f"  {title} ({load()})")
-            for name in (*names, "Aggregated") if len(names) > 1 else names:
-                if name in measured:
-                    s = measured[name]
-                    print(f"{row(name, s)}  p50 bare/this {bare['p50'] / max(s['p50'], 1):.2f}x")
-            agg = measured["Aggregated"]
-            print(f"  {title}: req/s over the bare view's {agg['rps'] / bare['rps']:.2f}x (goal {goal}x)")
+        tool = os.environ.get("BENCH_TOOL", "both")
+        if tool != "locust" and not Path(WRK).exists():
+            print(f"web: no wrk at {WRK} (apt-get install wrk, or BENCH_WRK=...): locust only")
+            tool = "locust"
+        if tool in ("wrk", "both"):
+            endpoints = wrk_endpoints(quiz, course, tokens, people, [c.code for c in certificates], hr_token)
+            print(f"web: gunicorn 2 workers x 4 threads, wrk 2 threads {CONNECTIONS} connections, "
+                  f"{SECONDS} s each; each after its own bare-view floor")  # fmt: skip
+            bare_line = [request_line("GET", "/bench/bare/")]
+            for title, lines, goal in endpoints:
+                bare = wrk(bare_line, "bare", port)
+                print(f"{row('bare DRF view', bare)}   ({load()})")
+                s = wrk(lines, title.split()[0].lower() + ("-page" if "page" in title else ""), port)
+                print(f"{row(title, s)}   ({load()})")
+                print(f"  {title}: req/s over the bare view's {s['rps'] / bare['rps']:.2f}x (goal {goal}x)")
+        if tool in ("locust", "both"):
+            wait = os.environ.get("BENCH_WAIT", "0")
+            print(f"web: gunicorn 2 workers x 4 threads, locust {USERS} users, {SECONDS} s each, "
+                  f"wait {wait} s; each after its own bare-view floor")  # fmt: skip
+            classes = WEB if tool == "locust" else WEB[:1]  # with wrk: the flow with its submits
+            for user_class, title, names, goal in classes:
+                bare = locust("Bare", data, "bare", port)["bare"]
+                print(f"{row('bare DRF view', bare)}   ({load()})")
+                measured = locust(user_class, data, user_class.lower(), port)
+                print(f"  {title} ({load()})")
+                for name in (*names, "Aggregated") if len(names) > 1 else names:
+                    if name in measured:
+                        s = measured[name]
+                        print(f"{row(name, s)}  p50 bare/this {bare['p50'] / max(s['p50'], 1):.2f}x")
+                agg = measured["Aggregated"]
+                print(f"  {title}: req/s over the bare view's {agg['rps'] / bare['rps']:.2f}x (goal {goal}x)")
     finally:
         stop(gunicorn)
 

@@ -1,11 +1,13 @@
 """Thin views: certificates for holders, public verification, HR reports."""
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.http import http_date, parse_http_date_safe
 from drf_spectacular.utils import extend_schema
 from rest_framework import renderers, serializers
@@ -162,29 +164,25 @@ class VerifyOutputSerializer(serializers.Serializer):
     revocation = serializers.DictField(allow_null=True)
 
 
-def _public_view(certificate: Certificate) -> dict[str, Any]:
-    """What anyone holding the code may learn: no NRP, no unit, and of a revocation only its
-    category and date (the reason's words stay inside)."""
+def _public_view(row: Mapping[str, Any]) -> dict[str, Any]:
+    """What anyone holding the code may learn (`selectors.certificate_public`): no NRP, no unit,
+    and of a revocation only its category and date (the reason's words stay inside)."""
     revocation = None
-    if certificate.status == Certificate.Status.REVOKED:
-        category = certificate.revocation_category or RevocationCategory.OTHER
+    if row["status"] == Certificate.Status.REVOKED:
+        category = row["revocation_category"] or RevocationCategory.OTHER
         revocation = {
             "category": category,
             "category_label": RevocationCategory(category).label,
-            "revoked_at": certificate.revoked_at,
+            "revoked_at": row["revoked_at"],
         }
     return {
         "revocation": revocation,
-        "code": certificate.code,
-        "status": certificate.current_status,
-        "holder": {"name": certificate.holder.name, "rank": certificate.holder.rank},
-        "course": {
-            "id": certificate.course_id,
-            "title": certificate.course.title,
-            "title_en": certificate.course.title_en,
-        },
-        "issued_at": certificate.issued_at,
-        "expires_at": certificate.expires_at,
+        "code": row["code"],
+        "status": Certificate.status_as_of(row["status"], row["expires_at"], timezone.now()),
+        "holder": {"name": row["holder_name"], "rank": row["holder_rank"]},
+        "course": {"id": row["course_id"], "title": row["course_title"], "title_en": row["course_title_en"]},
+        "issued_at": row["issued_at"],
+        "expires_at": row["expires_at"],
     }
 
 
@@ -197,7 +195,7 @@ class _Public(APIView):
 class VerifyApi(_Public):
     @extend_schema(responses=VerifyOutputSerializer)
     def get(self, request: Request, code: str) -> Response:
-        certificate = selectors.certificate_by_code(code=code)
+        certificate = selectors.certificate_public(code=code)
         if certificate is None:
             raise NotFound("No certificate has this code.")
         return Response(VerifyOutputSerializer(_public_view(certificate)).data)
@@ -258,6 +256,6 @@ def _not_modified(request: Request, *, etag: str, modified: datetime) -> bool:
 
 
 def verify_page(request: Any, code: str) -> HttpResponse:
-    certificate = selectors.certificate_by_code(code=code)
+    certificate = selectors.certificate_public(code=code)
     context = {"certificate": _public_view(certificate) if certificate else None, "code": code}
     return render(request, "certificates/verify.html", context, status=200 if certificate else 404)

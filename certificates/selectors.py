@@ -1,6 +1,9 @@
 """Reads of certificates: for holders and the public (HR's reports are in `reports`)."""
 
-from django.db.models import QuerySet
+from collections.abc import Mapping
+from typing import Any
+
+from django.db.models import F, QuerySet
 
 from certificates.models import Certificate
 from people.models import Person
@@ -21,8 +24,27 @@ def certificate_for_download(*, certificate_id: int, fields: tuple[str, ...] = (
     )
 
 
-def certificate_by_code(*, code: str) -> Certificate | None:
-    return certificates_with_relations().filter(code=code.strip().upper()).first()
+def certificate_public(*, code: str) -> Mapping[str, Any] | None:
+    """What public verification shows of the certificate with this code, as one row of values:
+    its own columns that say whether it holds, the holder's name and rank, the course's titles
+    (not three model rows with every column of the holder and the course)."""
+    return (
+        Certificate.objects.filter(code=code.strip().upper())
+        .values(
+            "code",
+            "status",
+            "issued_at",
+            "expires_at",
+            "revoked_at",
+            "revocation_category",
+            "course_id",
+            holder_name=F("holder__name"),
+            holder_rank=F("holder__rank"),
+            course_title=F("course__title"),
+            course_title_en=F("course__title_en"),
+        )
+        .first()
+    )
 
 
 def certificates_of_person(*, person: Person | None) -> QuerySet[Certificate]:

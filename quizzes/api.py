@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 
 from audit.api import Audited
 from core.api import BodyChecked, CSVRenderer, MomentField, ServiceWriteViewSet
-from core.errors import NotAllowed
+from core.errors import NotAllowed, NotFoundError
 from courses.models import Module
 from people.models import Person
 from people.permissions import IsHR, IsInstructor
@@ -190,7 +190,10 @@ def _attempt_of_requester(request: Request, attempt_id: int) -> Attempt:
 
 def _out(attempt_id: int, code: int = status.HTTP_200_OK) -> Response:
     attempt = (
-        Attempt.objects.select_related("version", "quiz").prefetch_related("responses").get(pk=attempt_id)
+        Attempt.objects.select_related("version", "quiz")
+        .defer("version__spec")  # selectors.version_questions keeps it per process
+        .prefetch_related("responses")
+        .get(pk=attempt_id)
     )
     return Response(AttemptOutputSerializer(attempt).data, status=code)
 
@@ -283,11 +286,20 @@ class AttemptAnswersApi(BodyChecked, APIView):
 
     @extend_schema(request=AnswersInputSerializer, responses=SavedAnswersOutputSerializer)
     def patch(self, request: Request, attempt_id: int) -> Response:
-        attempt = _attempt_of_requester(request, attempt_id)
         answers = _answers(request, required=True)
-        attempt = services.attempt_save_answers(attempt=attempt, answers=answers)
-        saved = selectors.attempt_saved_answers(attempt=attempt, question_ids={a.question for a in answers})
-        out = {"id": attempt.pk, "status": attempt.status, "deadline": attempt.deadline, "answers": saved}
+        try:
+            saved = services.attempt_answers_save(
+                attempt_id=attempt_id, answers=answers, user_id=request.user.pk
+            )
+        except NotFoundError as exc:  # someone else's attempt is as unknown as a missing one
+            raise NotFound("No such attempt.") from exc
+        attempt = saved.attempt
+        out = {
+            "id": attempt.pk,
+            "status": attempt.status,
+            "deadline": attempt.deadline,
+            "answers": selectors.attempt_answers(attempt=attempt, responses=saved.responses),
+        }
         return Response(SavedAnswersOutputSerializer(out).data)
 
 
@@ -300,8 +312,13 @@ class AttemptSubmitApi(BodyChecked, APIView):
 
     @extend_schema(request=AnswersInputSerializer, responses={202: SubmitOutputSerializer})
     def post(self, request: Request, attempt_id: int) -> Response:
-        attempt = _attempt_of_requester(request, attempt_id)
-        attempt = services.attempt_submit(attempt=attempt, answers=_answers(request, required=False))
+        answers = _answers(request, required=False)
+        try:
+            attempt = services.attempt_submit_by_id(
+                attempt_id=attempt_id, answers=answers, user_id=request.user.pk
+            )
+        except NotFoundError as exc:  # someone else's attempt is as unknown as a missing one
+            raise NotFound("No such attempt.") from exc
         return Response({"id": attempt.pk, "status": attempt.status}, status=status.HTTP_202_ACCEPTED)
 
 

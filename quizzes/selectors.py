@@ -237,10 +237,39 @@ def attempt_get_for_user(*, attempt_id: int, user_id: int | None) -> Attempt | N
     return Attempt.objects.only("id", "person_id").filter(pk=attempt_id, person__user_id=user_id).first()
 
 
-def attempt_saved_answers(*, attempt: Attempt, question_ids: Iterable[int]) -> list[dict[str, Any]]:
-    """`attempt_answers` of these questions only (what a save answers with)."""
-    responses = list(attempt.responses.filter(question_ref__in=list(question_ids)))
-    return attempt_answers(attempt=attempt, responses=responses)
+def attempt_for_answers(*, attempt_id: int, user_id: int | None = None) -> Attempt | None:
+    """What a save of answers reads of the attempt, in one query: its state, deadline and layout,
+    and its version without the spec (`version_questions` keeps that per process); with
+    `user_id`, only that user's attempt (someone else's is as unknown as a missing one)."""
+    attempts = Attempt.objects.select_related("version").defer("version__spec").filter(pk=attempt_id)
+    if user_id is not None:
+        attempts = attempts.filter(person__user_id=user_id)
+    return attempts.first()
+
+
+# A version's questions by id, parsed once per process: versions are frozen but for a regrade's
+# fixed keys, which raise `revision`; keyed by id, publication time (a test database that hands
+# an id out again is not the same version) and revision. Callers never change what they get.
+_version_questions: dict[tuple[int, datetime, int], dict[int, dict[str, Any]]] = {}
+
+
+def version_questions(version: QuizVersion) -> dict[int, dict[str, Any]]:
+    """The questions of the version's spec by id, without reading or parsing the spec again
+    when this process has it (a save, a start and an attempt's page read it per request)."""
+    if version.pk is None or version.published_at is None:  # not saved: nothing to key it by
+        return {q["id"]: q for q in version.spec["questions"]}
+    key = (version.pk, version.published_at, version.revision)
+    questions = _version_questions.get(key)
+    if questions is None:
+        spec = (
+            QuizVersion.objects.values_list("spec", flat=True).get(pk=version.pk)
+            if "spec" in version.get_deferred_fields()
+            else version.spec
+        )
+        if len(_version_questions) > 1000:
+            _version_questions.clear()
+        questions = _version_questions[key] = {q["id"]: q for q in spec["questions"]}
+    return questions
 
 
 def attempts_of_person(*, person: Person) -> QuerySet[Attempt]:
@@ -249,7 +278,7 @@ def attempts_of_person(*, person: Person) -> QuerySet[Attempt]:
 
 def attempt_questions_public(*, attempt: Attempt) -> list[dict[str, Any]]:
     """The attempt's questions in its own order, without any key."""
-    spec = {q["id"]: q for q in attempt.version.spec["questions"]}
+    spec = version_questions(attempt.version)
     questions = []
     for item in attempt.layout:
         q = spec[item["question"]]
@@ -345,10 +374,10 @@ def attempt_review_shown(*, attempt: Attempt, now: datetime | None = None) -> Re
 def attempt_answers(*, attempt: Attempt, responses: Iterable[Response] | None = None) -> list[dict[str, Any]]:
     """The attempt's saved answers (or those of `responses`), each under the key its question's
     type reads."""
-    types = {q["id"]: question_types.get(q["type"]) for q in attempt.version.spec["questions"]}
+    questions = version_questions(attempt.version)
     answers = []
     for r in attempt.responses.all() if responses is None else responses:
-        question_type = types[r.question_ref]
+        question_type = question_types.get(questions[r.question_ref]["type"])
         stored = getattr(r, question_type.stored_in)
         answer: dict[str, Any] = {"question": r.question_ref, "choices": r.choices}
         if question_type.answer_key != "choices":
@@ -364,7 +393,7 @@ def attempt_feedback(*, attempt: Attempt, shown: ReviewShown | None = None) -> l
     shown = shown or attempt_review_shown(attempt=attempt)
     if not shown.anything:
         return []
-    spec = {q["id"]: q for q in attempt.version.spec["questions"]}
+    spec = version_questions(attempt.version)
     responses = {r.question_ref: r for r in attempt.responses.all()}
     feedback = []
     for item in attempt.layout:

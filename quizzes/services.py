@@ -13,7 +13,7 @@ from typing import Any, NotRequired, TypedDict, Unpack
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
@@ -815,7 +815,7 @@ def _validated_answers(attempt: Attempt, answers: Sequence[Answer]) -> dict[int,
     """Check every answer against the attempt's own questions; all or nothing. For each question,
     the Response field its type stores the answer in, and the normalised answer."""
     layout = {item["question"]: item for item in attempt.layout}
-    specs = {q["id"]: q for q in attempt.version.spec["questions"]}
+    specs = selectors.version_questions(attempt.version)
     result: dict[int, tuple[str, Any]] = {}
     for answer in answers:
         if answer.question not in layout:
@@ -839,39 +839,123 @@ def _validated_answers(attempt: Attempt, answers: Sequence[Answer]) -> dict[int,
     return result
 
 
-def _save_locked(attempt: Attempt, answers: Sequence[Answer], now: datetime) -> None:
-    """Upsert the answers in one statement (INSERT ... ON CONFLICT on attempt and question): a
-    question's answer lives in the one field its type stores it in, so writing that field and
-    the save time is all an update does, as a read-then-write did in three statements."""
+# The fields an answer may be stored in (each question type's `stored_in`), with what a new
+# row holds in those it does not use.
+_ANSWER_FIELDS: dict[str, Any] = {"choices": [], "text": "", "value": None, "data": None}
+
+
+def _save_open(attempt: Attempt, answers: Sequence[Answer], now: datetime) -> list[Response] | None:
+    """Check the answers against the attempt's questions, then upsert them in ONE statement that
+    also re-checks, under a share lock of the attempt's row, that the attempt is still open:
+    INSERT ... SELECT from the attempt's row when it is in progress and not past its deadline,
+    ON CONFLICT on attempt and question update the answer's field and the save time. A submit
+    (which holds the row FOR UPDATE) and a save never interleave: the save waits for the submit
+    and then finds the attempt closed, or the submit waits for the save. Returns the rows saved
+    (in id order), or None when the attempt closed after `attempt` was read."""
+    _check_open(attempt, now)
     validated = _validated_answers(attempt, answers)
     if not validated:
-        return
-    Response.objects.bulk_create(
-        [
-            Response(attempt=attempt, question_ref=question_id, saved_at=now, **{field: stored})
-            for question_id, (field, stored) in validated.items()
-        ],
-        update_conflicts=True,
-        unique_fields=["attempt", "question_ref"],
-        update_fields=[*sorted({field for field, _ in validated.values()}), "saved_at"],
+        return []
+    meta = Response._meta
+    fields = {name: meta.get_field(name) for name in _ANSWER_FIELDS}
+    typed = {  # `CAST(%s AS type)` for each value, so PostgreSQL knows every column of the UNION
+        name: f"CAST(%s AS {'jsonb' if f.get_internal_type() == 'JSONField' else f.db_type(connection)})"
+        for name, f in fields.items()
+    }
+    row = "SELECT CAST(%s AS integer) AS question_ref, " + ", ".join(f"{c} AS {n}" for n, c in typed.items())
+    params: list[Any] = []
+    for question_id, (field, stored) in validated.items():
+        values = {**_ANSWER_FIELDS, field: stored}
+        params.append(question_id)
+        params.extend(fields[n].get_db_prep_save(values[n], connection) for n in _ANSWER_FIELDS)  # type: ignore[union-attr]
+    lock = " FOR SHARE" if connection.features.has_select_for_update else ""
+    updated = [*sorted({field for field, _ in validated.values()}), "saved_at"]
+    names = ", ".join(_ANSWER_FIELDS)
+    sql = (
+        f"INSERT INTO {meta.db_table} (attempt_id, question_ref, {names}, saved_at) "  # noqa: S608 (names)
+        f"SELECT a.id, v.question_ref, {', '.join(f'v.{n}' for n in _ANSWER_FIELDS)}, %s "
+        f"FROM (SELECT id FROM {Attempt._meta.db_table} WHERE id = %s AND status = %s "
+        f"AND deadline >= %s{lock}) AS a, ({' UNION ALL '.join([row] * len(validated))}) AS v "
+        "WHERE a.id IS NOT NULL "
+        "ON CONFLICT (attempt_id, question_ref) DO UPDATE SET "
+        f"{', '.join(f'{c} = EXCLUDED.{c}' for c in updated)} "
+        f"RETURNING id, question_ref, {names}"
     )
+    saved_at = meta.get_field("saved_at").get_db_prep_save(now, connection)  # type: ignore[union-attr]
+    deadline_after = Attempt._meta.get_field("deadline").get_db_prep_save(now - _grace(), connection)  # type: ignore[union-attr]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [saved_at, attempt.pk, Attempt.Status.IN_PROGRESS, deadline_after, *params])
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    columns = [fields[n].get_col(meta.db_table) for n in _ANSWER_FIELDS]  # type: ignore[union-attr]
+    converters = [  # what the ORM does to a value read (the backend's, then the field's)
+        [*connection.ops.get_db_converters(col), *col.field.get_db_converters(connection)] for col in columns
+    ]
+    saved = []
+    for pk, question_ref, *values in sorted(rows):
+        stored = {}
+        for name, col, convert_all, value in zip(_ANSWER_FIELDS, columns, converters, values, strict=True):
+            for convert in convert_all:
+                value = convert(value, col, connection)
+            stored[name] = value
+        saved.append(Response(pk=pk, attempt=attempt, question_ref=question_ref, saved_at=now, **stored))
+    return saved
 
 
-def _locked(attempt_id: int) -> Attempt:
-    return (
+def _save_locked(attempt: Attempt, answers: Sequence[Answer], now: datetime) -> list[Response]:
+    """`_save_open` of an attempt whose row this transaction holds FOR UPDATE (a submit)."""
+    saved = _save_open(attempt, answers, now)
+    assert saved is not None, "a locked open attempt cannot close under its lock"
+    return saved
+
+
+def _locked(attempt_id: int, user_id: int | None = None) -> Attempt:
+    """The attempt's row, locked; with `user_id`, NotFoundError unless it is that user's."""
+    attempts = (
         Attempt.objects.select_for_update(of=("self",))
         .select_related("version", "quiz__module")
-        .get(pk=attempt_id)
+        .defer("version__spec")
     )
-
-
-@transaction.atomic
-def attempt_save_answers(*, attempt: Attempt, answers: Sequence[Answer]) -> Attempt:
-    attempt = _locked(attempt.pk)
-    now = timezone.now()
-    _check_open(attempt, now)
-    _save_locked(attempt, answers, now)
+    if user_id is None:
+        return attempts.get(pk=attempt_id)
+    attempt = attempts.filter(pk=attempt_id, person__user_id=user_id).first()
+    if attempt is None:
+        raise NotFoundError("No such attempt.", code="not_found")
     return attempt
+
+
+@dataclass(frozen=True)
+class SavedAnswers:
+    attempt: Attempt
+    responses: list[Response]
+
+
+def attempt_save_answers(*, attempt: Attempt, answers: Sequence[Answer]) -> Attempt:
+    """`attempt_answers_save` of this attempt."""
+    return attempt_answers_save(attempt_id=attempt.pk, answers=answers).attempt
+
+
+def attempt_answers_save(
+    *, attempt_id: int, answers: Sequence[Answer], user_id: int | None = None
+) -> SavedAnswers:
+    """Save answers to an open attempt: 409 when it is submitted or past its deadline (with the
+    grace), 400 (all or nothing) when an answer is not one of its questions' or not of its type.
+    Two statements, no transaction: the read of the attempt (with `user_id`, NotFoundError
+    unless it is that user's), and the guarded upsert of `_save_open`."""
+    now = timezone.now()
+    read = selectors.attempt_for_answers(attempt_id=attempt_id, user_id=user_id)
+    if read is None:
+        raise NotFoundError("No such attempt.", code="not_found")
+    saved = _save_open(read, answers, now)
+    if saved is None:  # submitted, or its time ran out, since it was read: say which
+        read = selectors.attempt_for_answers(attempt_id=attempt_id)
+        assert read is not None
+        _check_open(read, now)
+        raise Conflict(
+            "This attempt is already submitted; answers can no longer change.", code="attempt_closed"
+        )
+    return SavedAnswers(attempt=read, responses=saved)
 
 
 def _submit_locked(attempt: Attempt, *, now: datetime, auto: bool) -> None:
@@ -884,12 +968,20 @@ def _submit_locked(attempt: Attempt, *, now: datetime, auto: bool) -> None:
     )
 
 
-@transaction.atomic
 def attempt_submit(*, attempt: Attempt, answers: Sequence[Answer] = ()) -> Attempt:
+    """`attempt_submit_by_id` of this attempt."""
+    return attempt_submit_by_id(attempt_id=attempt.pk, answers=answers)
+
+
+@transaction.atomic
+def attempt_submit_by_id(
+    *, attempt_id: int, answers: Sequence[Answer] = (), user_id: int | None = None
+) -> Attempt:
     """Close the attempt; `attempt.submitted` goes out with the commit. Submitting twice changes
     nothing; answers sent with the submit are saved first, under the same rules as a PATCH, so
-    answers sent to a closed attempt are refused, never dropped."""
-    attempt = _locked(attempt.pk)
+    answers sent to a closed attempt are refused, never dropped. With `user_id`, NotFoundError
+    unless the attempt is that user's (checked in the query that locks it)."""
+    attempt = _locked(attempt_id, user_id)
     if attempt.status != Attempt.Status.IN_PROGRESS and not answers:
         return attempt
     now = timezone.now()

@@ -31,6 +31,7 @@ from people.selectors import person_for_user, unit_by_key, unit_subtree_ids
 from quizzes.api import PAGING_HELP
 from quizzes.models import Attempt, Quiz
 from reports import selectors, services
+from reports.course_cache import course_page
 from reports.models import Assignment, ComplianceStatus, Export
 
 # --- A learner's courses ----------------------------------------------------------------------
@@ -134,17 +135,21 @@ class CourseDetailOutputSerializer(serializers.ModelSerializer):
 class CourseDetailApi(APIView):
     @extend_schema(responses=CourseDetailOutputSerializer)
     def get(self, request: Request, course_id: int) -> Response:
-        course = selectors.course_detail(course_id=course_id)
-        if course is None:
+        def build() -> dict[str, Any] | None:
+            course = selectors.course_detail(course_id=course_id)
+            return None if course is None else CourseDetailOutputSerializer(course).data
+
+        data = course_page(course_id, build)
+        if data is None:
             raise NotFound("No such course.")
-        return Response(CourseDetailOutputSerializer(course).data)
+        return Response(data)
 
 
 # --- HR -------------------------------------------------------------------------------------
 
 
 class CertificateFilter(django_filters.FilterSet):
-    course = django_filters.ModelChoiceFilter(queryset=Course.objects.all(), method="noop")
+    course = django_filters.ModelChoiceFilter(queryset=Course.objects.only("pk"), method="noop")
     unit = django_filters.ModelChoiceFilter(queryset=Unit.objects.all(), method="noop")
     status = django_filters.ChoiceFilter(choices=Certificate.Status.choices, method="noop")
     issued_after = django_filters.IsoDateTimeFilter(method="noop")
@@ -205,7 +210,7 @@ class CertificateCursor(CursorPagination):
     """Newest first by id, the order they were issued in: a unique key, so `previous` and `next`
     stay exact (DRF's cursor breaks going back across ties of a non-unique first field)."""
 
-    ordering = "-pk"
+    ordering = "-id"  # the primary key, by the name the list's rows (dicts) carry it under
     page_size = 50
     max_page_size = 1000
     page_size_query_param = "page_size"
@@ -223,9 +228,10 @@ class HrCertificatesApi(ListAPIView):
     queryset = Certificate.objects.none()
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Any:
-        if request.accepted_renderer.format != "csv":
-            return super().list(request, *args, **kwargs)
         certificates = self.filter_queryset(self.get_queryset())
+        if request.accepted_renderer.format != "csv":
+            page = self.paginate_queryset(selectors.certificate_rows(certificates))
+            return self.get_paginated_response(CertificateRowSerializer(page, many=True).data)
         response = StreamingHttpResponse(_csv_rows(certificates), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="certificates.csv"'
         return response
@@ -254,6 +260,29 @@ def _datetime(value: Any) -> str | None:
 
 def _decimal(value: Any) -> str | None:
     return None if value is None else _DECIMAL.to_representation(value)
+
+
+class CertificateRowSerializer(CertificateOutputSerializer):
+    """HR's certificate list: `CertificateOutputSerializer`'s shape (the documented one) from the
+    dicts of `selectors.certificate_rows`."""
+
+    def to_representation(self, c: Mapping[str, Any]) -> dict:  # type: ignore[override]
+        return {
+            "id": c["id"],
+            "code": c["code"],
+            "course": {"id": c["course_id"], "title": c["course_title"], "title_en": c["course_title_en"]},
+            "holder": {
+                "nrp": c["holder_nrp"],
+                "name": c["holder_name"],
+                "rank": c["holder_rank"],
+                "unit": c["unit_name"],
+                "function": c["holder_function"],
+            },
+            "issued_at": _datetime(c["issued_at"]),
+            "expires_at": _datetime(c["expires_at"]),
+            "status": Certificate.status_as_of(c["status"], c["expires_at"], timezone.now()),
+            "verify_url": verify_url(c["code"]),
+        }
 
 
 class TranscriptPersonSerializer(serializers.Serializer):

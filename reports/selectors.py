@@ -265,6 +265,27 @@ def certificates_filtered(
     return qs
 
 
+# What a row of HR's certificate list reads: the certificate's own columns and, by joins, its
+# holder's, their unit's name and the course's titles (no model rows: three of them per
+# certificate cost most of a 50-row page).
+CERTIFICATE_ROW_FIELDS = {
+    "holder_nrp": F("holder__nrp"),
+    "holder_name": F("holder__name"),
+    "holder_rank": F("holder__rank"),
+    "holder_function": F("holder__function"),
+    "unit_name": F("holder__unit__name"),
+    "course_title": F("course__title"),
+    "course_title_en": F("course__title_en"),
+}
+
+
+def certificate_rows(certificates: QuerySet[Certificate]) -> QuerySet[Certificate, Any]:
+    """`certificates` (e.g. `certificates_filtered`) as dicts of what HR's list shows."""
+    return certificates.values(
+        "id", "code", "course_id", "issued_at", "expires_at", "status", **CERTIFICATE_ROW_FIELDS
+    )
+
+
 @dataclass(frozen=True)
 class ComplianceRow:
     course_id: int

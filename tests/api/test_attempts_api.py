@@ -135,6 +135,45 @@ def test_course_list_shows_progress_in_a_fixed_number_of_queries(
     assert progress["quizzes"] == 2 and progress["quizzes_passed"] == 0 and body["results"][0]["required"]
 
 
+def test_a_save_and_a_submit_check_the_owner_in_the_query_that_writes_or_locks(
+    started, django_assert_num_queries
+):
+    """A save: the read of the attempt with its owner, then the guarded upsert. A submit: the
+    locking read with its owner, the update and the event, in one transaction."""
+    client, body = started
+    question = body["questions"][0]
+    answer = {"question": question["id"], "choices": [question["choices"][0]["id"]]}
+    url = f"/api/v1/attempts/{body['id']}/"
+    with django_assert_num_queries(2):
+        assert client.patch(f"{url}answers/", {"answers": [answer]}, format="json").status_code == 200
+    with django_assert_num_queries(5):  # the transaction opened and closed, the locked read, update, event
+        assert client.post(f"{url}submit/").status_code == 202
+
+
+def test_course_page_is_read_from_the_cache_and_follows_every_edit(
+    course, learner, django_assert_num_queries
+):
+    """The course page is the same for every learner: built once, then served with no query;
+    an edit of the course, a module, a lesson or a quiz shows at once; a draft is not served."""
+    client = client_for(learner)
+    url = f"/api/v1/courses/{course.pk}/"
+    first = client.get(url).json()
+    with django_assert_num_queries(0):
+        assert client.get(url).json() == first
+    module = course.modules.order_by("order")[0]
+    lesson, quiz = module.lessons.order_by("order")[0], module.quizzes.order_by("id")[0]
+    for obj, field in ((course, "title"), (module, "title"), (lesson, "body"), (quiz, "title")):
+        setattr(obj, field, f"{field} baru")
+        obj.save()
+    body = client.get(url).json()
+    assert body["title"] == "title baru" and body["modules"][0]["title"] == "title baru"
+    assert body["modules"][0]["lessons"][0]["body"] == "body baru"
+    assert body["modules"][0]["quizzes"][0]["title"] == "title baru"
+    course.status = type(course).Status.DRAFT
+    course.save()
+    assert client.get(url).status_code == 404
+
+
 def test_course_detail_is_ordered_and_prefetched(course, learner, django_assert_max_num_queries):
     client = client_for(learner)
     with django_assert_max_num_queries(6):

@@ -112,6 +112,55 @@ def test_answers_after_submit_are_rejected(course, learner):
     assert err.value.code == "attempt_closed"
 
 
+@pytest.mark.parametrize(
+    ("closed_by", "code"), [("submit", "attempt_closed"), ("deadline", "deadline_passed")]
+)
+def test_a_save_read_before_the_attempt_closed_saves_nothing_and_says_why(course, learner, closed_by, code):
+    """A save reads the attempt, then upserts in one statement that checks again under a share
+    lock of its row: a submit (or the deadline) that lands in between is never overwritten."""
+    attempt = services.attempt_start(quiz=first_quiz(course), person=learner)
+    stale = selectors.attempt_for_answers(attempt_id=attempt.pk)  # read while it was open
+    if closed_by == "submit":
+        services.attempt_submit(attempt=attempt)
+    else:
+        Attempt.objects.filter(pk=attempt.pk).update(deadline=timezone.now() - timedelta(hours=1))
+    reads = iter([stale])
+    real = selectors.attempt_for_answers
+    with (
+        mock.patch.object(selectors, "attempt_for_answers", lambda **kw: next(reads, None) or real(**kw)),
+        pytest.raises(ServiceError) as err,
+    ):
+        services.attempt_save_answers(attempt=attempt, answers=answers_for(attempt))
+    assert err.value.code == code
+    assert attempt.responses.count() == 0
+
+
+def test_a_save_is_two_queries_and_answers_what_it_stored(course, learner, django_assert_num_queries):
+    """The read of the attempt (its version's questions are kept per process) and the guarded
+    upsert, which returns the rows: no transaction, no read of the spec, no read-back."""
+    attempt = services.attempt_start(quiz=first_quiz(course), person=learner)
+    answers = answers_for(attempt)
+    services.attempt_save_answers(attempt=attempt, answers=answers[:1])  # the version's questions read
+    with django_assert_num_queries(2):
+        saved = services.attempt_answers_save(attempt_id=attempt.pk, answers=answers)
+    assert [(r.question_ref, r.choices) for r in saved.responses] == sorted(
+        (a.question, list(a.choices or ())) for a in answers
+    )
+    stored = {r.question_ref: r.choices for r in attempt.responses.all()}
+    assert stored == {a.question: list(a.choices or ()) for a in answers}
+
+
+def test_a_save_of_someone_elses_attempt_is_not_found(course, learner):
+    attempt = services.attempt_start(quiz=first_quiz(course), person=learner)
+    other = factories.person()
+    with pytest.raises(ServiceError) as err:
+        services.attempt_answers_save(
+            attempt_id=attempt.pk, answers=answers_for(attempt), user_id=other.user_id
+        )
+    assert err.value.code == "not_found"
+    assert attempt.responses.count() == 0
+
+
 def events_of(event_type: str) -> list[Event]:
     return list(Event.objects.filter(type=event_type).order_by("id"))
 

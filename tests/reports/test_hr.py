@@ -236,6 +236,34 @@ def test_transcript_rows_built_directly_equal_the_model_serializers(org, hr, cou
     assert body == json.loads(json.dumps(expected))
 
 
+def test_certificate_list_rows_built_directly_equal_the_model_serializer(org, hr, course):
+    """HR's certificate list reads values and builds its JSON by hand (for speed); it says
+    exactly what CertificateOutputSerializer says of the same certificates: valid, expired (past
+    its date) and revoked, newest first."""
+    person = org["certified"]
+    factories.certificate(
+        holder=person, course=factories.course(slug="lain"), issued_at=timezone.now() - timedelta(days=9),
+        expires_at=timezone.now() - timedelta(days=1),
+    )  # fmt: skip
+    revoked = factories.certificate(
+        holder=person, course=factories.course(slug="dicabut"), issued_at=timezone.now()
+    )
+    Certificate.objects.filter(pk=revoked.pk).update(status=Certificate.Status.REVOKED)
+    expected = CertificateOutputSerializer(Certificate.objects.order_by("-pk"), many=True).data
+    body = client_for(hr).get("/api/v1/hr/certificates/").json()
+    assert {c["status"] for c in body["results"]} == {"valid", "expired", "revoked"}
+    assert body["results"] == json.loads(json.dumps(expected))
+
+
+def test_certificate_list_takes_a_fixed_number_of_queries(org, hr, course, django_assert_num_queries):
+    for _ in range(5):
+        factories.certificate(holder=factories.person(), course=course, issued_at=timezone.now())
+    client = client_for(hr)
+    with django_assert_num_queries(3):  # the role check, the course of the filter, the page
+        body = client.get(f"/api/v1/hr/certificates/?course={course.pk}").json()
+    assert len(body["results"]) >= 5
+
+
 def test_transcript_takes_two_queries_of_its_own(org, hr, django_assert_max_num_queries):
     client = client_for(hr)
     with django_assert_max_num_queries(1 + 2):  # the role check; the person with certificates, attempts
