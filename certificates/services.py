@@ -87,8 +87,7 @@ def certificates_issue(*, enrolment_ids: Iterable[int]) -> Issued:
             c.enrolment_id: c for c in Certificate.objects.filter(enrolment__in=enrolments).defer("pdf")
         }
         waiting = [e for e in enrolments if e.pk not in certificates]
-        # Two queries per enrolment (its course's quizzes, its attempts): the rest is batched.
-        evidence = {e.pk: quiz_selectors.enrolment_evidence(enrolment=e) for e in waiting}
+        evidence = quiz_selectors.enrolments_evidence(enrolments=waiting)
         complete = [e for e in waiting if evidence[e.pk] is not None]
         if not complete:
             return Issued(certificates, [])
