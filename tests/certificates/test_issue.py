@@ -346,3 +346,35 @@ def test_issuing_a_batch_records_each_certificates_own_evidence(course):
         assert sorted(certificate.evidence.values_list("pk", flat=True)) == sorted(
             mine.values_list("pk", flat=True)
         )
+
+
+def test_rendered_certificates_are_written_once_and_a_late_render_changes_nothing(course):
+    from core import bulk
+
+    people = [factories.person() for _ in range(3)]
+    for person in people:
+        pass_every_quiz(person, course)
+    issued = services.certificates_issue(enrolment_ids=[factories.enrolment(p, course).pk for p in people])
+    first, *others = sorted(issued.certificates.values(), key=lambda c: c.pk)
+    stale = list(Certificate.objects.filter(pk__in=[c.pk for c in others]))  # read before rendering
+
+    services.certificates_render(certificate_ids=[c.pk for c in others])
+    rendered = {
+        c.pk: (bytes(c.pdf), c.credential, c.rendered_at)
+        for c in Certificate.objects.filter(pk__in=[c.pk for c in others])
+    }
+    assert all(pdf.startswith(b"%PDF") and credential["proof"] for pdf, credential, _ in rendered.values())
+
+    # A second pass that read the rows before the first wrote them: its writes change nothing.
+    late = timezone.now() + timedelta(minutes=1)
+    for certificate in stale:
+        certificate.pdf, certificate.credential, certificate.rendered_at = b"%PDF-late", {"late": 1}, late
+    bulk.update_each(Certificate, stale, ["pdf", "credential", "rendered_at"], unless_set="rendered_at")
+    assert {
+        c.pk: (bytes(c.pdf), c.credential, c.rendered_at) for c in Certificate.objects.filter(pk__in=rendered)
+    } == rendered
+    # One not rendered yet takes each value as given, bytes as they are.
+    first.pdf, first.credential, first.rendered_at = b"%PDF\x00\xff", {"a": [1, "b"]}, late
+    bulk.update_each(Certificate, [first], ["pdf", "credential", "rendered_at"], unless_set="rendered_at")
+    first.refresh_from_db()
+    assert (bytes(first.pdf), first.credential, first.rendered_at) == (b"%PDF\x00\xff", {"a": [1, "b"]}, late)
