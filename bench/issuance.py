@@ -230,11 +230,19 @@ def start_worker(suite: str, log: Path) -> subprocess.Popen:
     seen = log.stat().st_size if log.exists() else 0
     worker = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
     end = time.monotonic() + 120
-    while b" ready." not in log.read_bytes()[seen:]:
+    while b" ready." not in log_since(log, seen):
         if worker.poll() is not None or time.monotonic() > end:
             raise RuntimeError(f"the worker did not start: {log.read_text()[-2000:]}")
         time.sleep(0.1)
     return worker
+
+
+def log_since(log: Path, offset: int) -> bytes:
+    """What the worker logged after `offset` (the log grows run after run: polling it must not
+    read it all, on the cores the worker runs on)."""
+    with log.open("rb") as f:
+        f.seek(offset)
+        return f.read()
 
 
 def stop_worker(worker: subprocess.Popen) -> None:
@@ -262,7 +270,7 @@ def through_worker(n: int, suite: str, log: Path) -> tuple[float, float]:
         for event_id in graded:  # a message per pass, as a flood of gradings sends them
             send_deliveries(event_id, [ISSUER])
         rendered = until(lambda: certificates.filter(rendered_at__isnull=False).count() == n)
-        taken = until(lambda: log.read_bytes()[seen:].count(b"] succeeded in ") >= n)
+        taken = until(lambda: log_since(log, seen).count(b"] succeeded in ") >= n)
     finally:
         stop_worker(worker)
     assert certificates.count() == n
