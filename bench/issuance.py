@@ -14,8 +14,11 @@ its own N certificates only.
 The floor is the least a certificate can cost: a bare reportlab page with a line of text and
 the same vector QR code (segno's matrix drawn as rectangles, the same call as the certificate's),
 made in this process, N times, measured right before and right after each worker run (their
-mean). Before that, in this process, where a certificate's time goes: queries per certificate
-and milliseconds per phase, and the floor's own parts (its QR code alone, its page alone).
+mean). Beside each ratio, the CPU time per certificate of the worker's processes (not counting
+PostgreSQL's and Redis's) against the floor's per page: steadier than wall time on a shared
+machine. Before that, in this process, where a certificate's time goes: queries per
+certificate and milliseconds per phase, and the floor's own parts (its QR code alone, its page
+alone).
 
 Run: `make bench-issuance` (BENCH_N, default 200; DATABASE_URL / REDIS_URL as the settings).
 `certificates_rates()` is the part bench/flood.py runs too."""
@@ -116,13 +119,14 @@ def bare_urls(n: int) -> list[str]:
     return [f"{base}{i:04d}-ABCD-EFGH-JKMN/" for i in range(n)]
 
 
-def bare_rate(n: int) -> float:
+def bare_rate(n: int) -> tuple[float, float]:
+    """Floor pages per second, and this process's CPU seconds per page."""
     urls = bare_urls(n)
     bare_pdf("warm-up", urls[0] + "WARM")
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for i, url in enumerate(urls):
         bare_pdf(f"Personel {i}", url)
-    return n / (time.perf_counter() - start)
+    return n / (time.perf_counter() - start), (time.process_time() - cpu) / n
 
 
 def bare_parts(n: int) -> tuple[float, float]:
@@ -254,9 +258,21 @@ def stop_worker(worker: subprocess.Popen) -> None:
         worker.wait()
 
 
-def through_worker(n: int, suite: str, log: Path) -> tuple[float, float]:
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and of its pool's processes, from /proc (Linux)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True, check=False)
+    total = 0.0
+    for p in [pid, *map(int, children.stdout.split())]:
+        fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def through_worker(n: int, suite: str, log: Path) -> tuple[float, float, float]:
     """Seconds until every certificate is rendered, and until the worker has also taken every
-    message of the flood (most find their event already issued in a batch and are dropped)."""
+    message of the flood (most find their event already issued in a batch and are dropped);
+    and the CPU seconds the worker's processes spent meanwhile."""
     slug = f"bench-issue-{time.time_ns()}"
     graded = passed_people(n, slug)
     set_aside(graded)
@@ -266,11 +282,12 @@ def through_worker(n: int, suite: str, log: Path) -> tuple[float, float]:
     worker = start_worker(suite, log)
     seen = log.stat().st_size
     try:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), cpu_seconds(worker.pid)
         for event_id in graded:  # a message per pass, as a flood of gradings sends them
             send_deliveries(event_id, [ISSUER])
         rendered = until(lambda: certificates.filter(rendered_at__isnull=False).count() == n)
         taken = until(lambda: log_since(log, seen).count(b"] succeeded in ") >= n)
+        cpu = cpu_seconds(worker.pid) - cpu
     finally:
         stop_worker(worker)
     assert certificates.count() == n
@@ -283,7 +300,7 @@ def through_worker(n: int, suite: str, log: Path) -> tuple[float, float]:
     # The other apps' deliveries of certificate.issued went to their own queue: not run here.
     with current_app.connection_for_write() as conn:
         conn.default_channel.queue_purge("reports")  # type: ignore[attr-defined]
-    return rendered - start, max(rendered, taken) - start
+    return rendered - start, max(rendered, taken) - start, cpu
 
 
 def set_aside(ours: list[int]) -> None:
@@ -319,9 +336,9 @@ def certificates_rates(n: int = N) -> dict[str, float]:
     log.parent.mkdir(parents=True, exist_ok=True)
     ratios = {}
     for suite in SUITES:
-        before = bare_rate(n)
-        rendered, done = through_worker(n, suite, log)
-        after = bare_rate(n)
+        before, cpu_before = bare_rate(n)
+        rendered, done, cpu = through_worker(n, suite, log)
+        after, cpu_after = bare_rate(n)
         floor = (before + after) / 2  # the load of a shared machine moves: the floor either side
         rate = n / done
         ratios[suite] = rate / floor
@@ -330,6 +347,11 @@ def certificates_rates(n: int = N) -> dict[str, float]:
         print(f"certificates ({suite}) through the certificates worker {rate:7.1f} certificates/s  "
               f"(a flood of N={n}: all rendered in {rendered:.1f} s, every message taken in {done:.1f} s; "
               f"{load()})  ratio {rate / floor:.2f}x")  # fmt: skip
+        # On a shared machine each process gets a moving share of the cores: CPU time is steadier.
+        floor_cpu = (cpu_before + cpu_after) / 2
+        print(f"  (CPU, for comparison: the worker's processes {cpu / n * 1000:.2f} ms per certificate, "
+              f"not counting PostgreSQL's and Redis's own; the floor {floor_cpu * 1000:.2f} ms per page; "
+              f"{floor_cpu / (cpu / n):.2f}x)")  # fmt: skip
     return ratios
 
 
