@@ -6,13 +6,19 @@ the course beforehand, with nothing delivered; the bench queues their `attempt.g
 deliveries for the certificates handler at once (a flood, as the relay would after an outage)
 and a worker set up as the Procfile's certificates worker (prefork, one process, queue
 `certificates`) issues and renders them; timed from the first message sent until the last
-certificate is rendered, and until the render sweep's deliveries are recorded too. Once per
-cryptosuite (eddsa-rdfc-2022, eddsa-jcs-2022), on fresh people each.
+certificate is rendered, and until the worker has taken every message of the flood. Once per
+cryptosuite (eddsa-rdfc-2022, eddsa-jcs-2022), on fresh people each; passes that others left
+waiting for the handler (bench/flood.py's earlier phases) are set aside first, so a run issues
+its own N certificates only.
 
 The floor is the least a certificate can cost: a bare reportlab page with a line of text and
 the same vector QR code (segno's matrix drawn as rectangles, the same call as the certificate's),
-made in this process, N times, measured right before each worker run. Before that, in this
-process, where a certificate's time goes: queries per certificate and milliseconds per phase.
+made in this process, N times, measured right before and right after each worker run (their
+mean). Beside each ratio, the CPU time per certificate of the worker's processes (not counting
+PostgreSQL's and Redis's) against the floor's per page: steadier than wall time on a shared
+machine. Before that, in this process, where a certificate's time goes: queries per
+certificate and milliseconds per phase, and the floor's own parts (its QR code alone, its page
+alone).
 
 Run: `make bench-issuance` (BENCH_N, default 200; DATABASE_URL / REDIS_URL as the settings).
 `certificates_rates()` is the part bench/flood.py runs too."""
@@ -49,6 +55,7 @@ from reportlab.lib.pagesizes import A4, landscape  # noqa: E402
 from reportlab.pdfgen.canvas import Canvas  # noqa: E402
 
 from certificates import handlers as certificate_handlers  # noqa: E402
+from certificates import keys  # noqa: E402
 from certificates import services as certificate_services  # noqa: E402
 from certificates.models import Certificate  # noqa: E402
 from certificates.pdf import qr_matrix, render_certificate_pdf  # noqa: E402
@@ -71,13 +78,15 @@ def load() -> str:
     return "load " + " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def bare_pdf(name: str, url: str) -> bytes:
-    """A bare reportlab page: a line of text and the vector QR code of the verify URL."""
+def bare_pdf(name: str, url: str, matrix: tuple[bytearray, ...] | None = None) -> bytes:
+    """A bare reportlab page: a line of text and the vector QR code of the verify URL (`matrix`:
+    that QR code already made, to time the page alone)."""
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=landscape(A4), invariant=1, pageCompression=1)
     canvas.setFont("Helvetica-Bold", 24)
     canvas.drawString(64, 400, name)
-    matrix = segno.make_qr(url, error="m").matrix
+    if matrix is None:
+        matrix = bare_qr(url)
     count = len(matrix)
     canvas.saveState()
     canvas.translate(600, 66)
@@ -100,13 +109,37 @@ def bare_pdf(name: str, url: str) -> bytes:
     return buffer.getvalue()
 
 
-def bare_rate(n: int) -> float:
+def bare_qr(url: str) -> tuple[bytearray, ...]:
+    """The QR code's matrix, by the same call as the certificate's (certificates.pdf.qr_matrix)."""
+    return segno.make_qr(url, error="m").matrix
+
+
+def bare_urls(n: int) -> list[str]:
     base = f"{settings.PUBLIC_BASE_URL}/verify/LNC-"
-    bare_pdf("warm-up", base + "WARM")
+    return [f"{base}{i:04d}-ABCD-EFGH-JKMN/" for i in range(n)]
+
+
+def bare_rate(n: int) -> tuple[float, float]:
+    """Floor pages per second, and this process's CPU seconds per page."""
+    urls = bare_urls(n)
+    bare_pdf("warm-up", urls[0] + "WARM")
+    start, cpu = time.perf_counter(), time.process_time()
+    for i, url in enumerate(urls):
+        bare_pdf(f"Personel {i}", url)
+    return n / (time.perf_counter() - start), (time.process_time() - cpu) / n
+
+
+def bare_parts(n: int) -> tuple[float, float]:
+    """Seconds per floor page spent on its QR code alone, and on the page alone (the same page
+    with the QR code made beforehand)."""
+    urls = bare_urls(n)
     start = time.perf_counter()
-    for i in range(n):
-        bare_pdf(f"Personel {i}", f"{base}{i:04d}-ABCD-EFGH-JKMN/")
-    return n / (time.perf_counter() - start)
+    matrices = [bare_qr(url) for url in urls]
+    qr = time.perf_counter() - start
+    start = time.perf_counter()
+    for i, (url, matrix) in enumerate(zip(urls, matrices, strict=True)):
+        bare_pdf(f"Personel {i}", url, matrix)
+    return qr / n, (time.perf_counter() - start) / n
 
 
 def passed_people(n: int, slug: str) -> list[int]:
@@ -166,11 +199,12 @@ def profile(n: int = 100) -> None:
         render_certificate_pdf(certificate_services._document(c))
     t_pdf = time.perf_counter() - t0
     signs = {}
+    signer = keys.key_at(certificates[0].issued_at)  # one batch, one moment: one key, as rendering
     for suite in SUITES:
         settings.LENCANA_CREDENTIAL_CRYPTOSUITE = suite
         t0 = time.perf_counter()
         for c in certificates:
-            certificate_services._credential(c)
+            certificate_services._credential(c, signer)
         signs[suite] = time.perf_counter() - t0
     settings.LENCANA_CREDENTIAL_CRYPTOSUITE = SUITES[1]
     with CaptureQueriesContext(connection) as render_q:
@@ -186,6 +220,8 @@ def profile(n: int = 100) -> None:
     print(f"  render + sign ({SUITES[1]}) + bulk updates + sweep deliveries {_ms(t_render, n)}"
           f"  {len(render_q)} queries per batch")  # fmt: skip
     print(f"  queries per certificate, in all: {(len(issue_q) + len(render_q)) / n:.2f}")
+    qr, page = bare_parts(n)
+    print(f"  (the floor's parts, for comparison: its QR code {_ms(qr, 1)}, its page alone {_ms(page, 1)})")
     Event.objects.filter(pk__gte=graded[0]).update(done_at=timezone.now())
 
 
@@ -198,11 +234,19 @@ def start_worker(suite: str, log: Path) -> subprocess.Popen:
     seen = log.stat().st_size if log.exists() else 0
     worker = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
     end = time.monotonic() + 120
-    while b" ready." not in log.read_bytes()[seen:]:
+    while b" ready." not in log_since(log, seen):
         if worker.poll() is not None or time.monotonic() > end:
             raise RuntimeError(f"the worker did not start: {log.read_text()[-2000:]}")
         time.sleep(0.1)
     return worker
+
+
+def log_since(log: Path, offset: int) -> bytes:
+    """What the worker logged after `offset` (the log grows run after run: polling it must not
+    read it all, on the cores the worker runs on)."""
+    with log.open("rb") as f:
+        f.seek(offset)
+        return f.read()
 
 
 def stop_worker(worker: subprocess.Popen) -> None:
@@ -214,37 +258,66 @@ def stop_worker(worker: subprocess.Popen) -> None:
         worker.wait()
 
 
-def through_worker(n: int, suite: str, log: Path) -> tuple[float, float]:
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and of its pool's processes, from /proc (Linux)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True, check=False)
+    total = 0.0
+    for p in [pid, *map(int, children.stdout.split())]:
+        fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def through_worker(n: int, suite: str, log: Path) -> tuple[float, float, float]:
     """Seconds until every certificate is rendered, and until the worker has also taken every
-    message of the flood (most find their event already issued in a batch and are dropped)."""
+    message of the flood (most find their event already issued in a batch and are dropped);
+    and the CPU seconds the worker's processes spent meanwhile."""
     slug = f"bench-issue-{time.time_ns()}"
     graded = passed_people(n, slug)
+    set_aside(graded)
     certificates = Certificate.objects.filter(course__slug=slug)
     with current_app.connection_for_write() as conn:  # nothing left over from an earlier run
         conn.default_channel.queue_purge(QUEUE)  # type: ignore[attr-defined]
     worker = start_worker(suite, log)
     seen = log.stat().st_size
     try:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), cpu_seconds(worker.pid)
         for event_id in graded:  # a message per pass, as a flood of gradings sends them
             send_deliveries(event_id, [ISSUER])
         rendered = until(lambda: certificates.filter(rendered_at__isnull=False).count() == n)
-        taken = until(lambda: log.read_bytes()[seen:].count(b"] succeeded in ") >= n)
+        taken = until(lambda: log_since(log, seen).count(b"] succeeded in ") >= n)
+        cpu = cpu_seconds(worker.pid) - cpu
     finally:
         stop_worker(worker)
     assert certificates.count() == n
     signed = certificates.values_list("credential", flat=True)
     assert {c["proof"]["cryptosuite"] for c in signed if c} == {suite}
     # The render sweep had nothing to do: the issuing pass recorded its deliveries.
-    # (Only this run's certificates: in bench/flood.py the issuing pass also takes passes that
-    # earlier phases left waiting.)
     ours = list(certificates.values_list("pk", flat=True))
     assert Delivery.objects.filter(handler=RENDERER, event__data__certificate_id__in=ours).count() == n
     Event.objects.filter(pk__gte=graded[0]).update(done_at=timezone.now())
     # The other apps' deliveries of certificate.issued went to their own queue: not run here.
     with current_app.connection_for_write() as conn:
         conn.default_channel.queue_purge("reports")  # type: ignore[attr-defined]
-    return rendered - start, max(rendered, taken) - start
+    return rendered - start, max(rendered, taken) - start, cpu
+
+
+def set_aside(ours: list[int]) -> None:
+    """Passes that others left waiting for the certificates handler are recorded as delivered to
+    it, so that the worker issues this run's certificates only. bench/flood.py's earlier phases
+    pass a thousand people or more with no certificates worker running: the first suite's run
+    issued and signed all of theirs too, and counted only its own 200 (why eddsa-rdfc-2022,
+    which runs first, seemed 10x slower there than here)."""
+    waiting = (
+        Event.objects.filter(type=types.ATTEMPT_GRADED, done_at__isnull=True, failed_at__isnull=True)
+        .exclude(pk__in=ours)
+        .exclude(pk__in=Delivery.objects.filter(handler=ISSUER).values("event_id"))
+    )
+    others = list(waiting.values_list("pk", flat=True))
+    if others:
+        event_services.deliveries_record(event_ids=others, handler_name=ISSUER)
+        print(f"  (set aside {len(others)} passes left waiting by earlier runs or phases: not issued here)")
 
 
 def until(predicate, timeout: float = 900) -> float:  # type: ignore[no-untyped-def]
@@ -263,9 +336,9 @@ def certificates_rates(n: int = N) -> dict[str, float]:
     log.parent.mkdir(parents=True, exist_ok=True)
     ratios = {}
     for suite in SUITES:
-        before = bare_rate(n)
-        rendered, done = through_worker(n, suite, log)
-        after = bare_rate(n)
+        before, cpu_before = bare_rate(n)
+        rendered, done, cpu = through_worker(n, suite, log)
+        after, cpu_after = bare_rate(n)
         floor = (before + after) / 2  # the load of a shared machine moves: the floor either side
         rate = n / done
         ratios[suite] = rate / floor
@@ -274,6 +347,11 @@ def certificates_rates(n: int = N) -> dict[str, float]:
         print(f"certificates ({suite}) through the certificates worker {rate:7.1f} certificates/s  "
               f"(a flood of N={n}: all rendered in {rendered:.1f} s, every message taken in {done:.1f} s; "
               f"{load()})  ratio {rate / floor:.2f}x")  # fmt: skip
+        # On a shared machine each process gets a moving share of the cores: CPU time is steadier.
+        floor_cpu = (cpu_before + cpu_after) / 2
+        print(f"  (CPU, for comparison: the worker's processes {cpu / n * 1000:.2f} ms per certificate, "
+              f"not counting PostgreSQL's and Redis's own; the floor {floor_cpu * 1000:.2f} ms per page; "
+              f"{floor_cpu / (cpu / n):.2f}x)")  # fmt: skip
     return ratios
 
 

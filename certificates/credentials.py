@@ -90,6 +90,10 @@ def document_loader(url: str, options: Mapping[str, Any] | None = None) -> dict[
         "contextUrl": None,
         "documentUrl": url,
         "document": json.loads(_context_text(url)),
+        # pyld keeps a context whose document is tagged in its cache shared by every operation
+        # (resolved once, then processed once per active context), as jsonld.js does for a
+        # static loader; without a tag it fetches and processes the context again every time.
+        "tag": "static",
     }
 
 
@@ -144,6 +148,75 @@ def _check_node_references(element: Any) -> None:
             _check_node_references(value)
 
 
+# Contexts processed on top of an active context, kept across operations (see _Processor):
+# (active context's id, the local context, the flags, base) -> (the local context held, result).
+_processed: dict[tuple[Any, ...], tuple[Any, Any]] = {}
+_PROCESSED_MAX = 4096
+_FROZEN = type(jsonld.freeze({}))  # what pyld makes a processed context into
+
+
+class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
+    """pyld's processor with the same output, two things kept that pyld throws away:
+
+    - A context processed on top of an active context is kept for the next operation. pyld keeps
+      processed contexts by the id (`_uuid`) of the active context they were processed on, but a
+      type-scoped context (every Open Badges class has one) is processed on a fresh copy of the
+      active context each time, whose new id never hits that cache: each credential processed
+      the same handful of contexts again (half of the canonicalisation's time). Here the result
+      is kept by the id of the active context itself and the identity of the local context (held,
+      so it cannot be reused), only when pyld returned a frozen context (immutable; pyld's own
+      cache hands out the same objects) and no context URLs are being dereferenced.
+    - The expanded form of the document that `normalize` converts, for the safe-mode check: the
+      document is expanded once, not once for the check and again by `normalize`.
+    """
+
+    expanded: Any = None
+
+    def expand(self, input_: Any, options: Any) -> Any:
+        self.expanded = super().expand(input_, options)
+        return self.expanded
+
+    def _process_context(
+        self,
+        active_ctx: Any,
+        local_ctx: Any,
+        options: Any,
+        override_protected: bool = False,
+        propagate: bool = True,
+        validate_scoped: bool = True,
+        cycles: Any = None,
+    ) -> Any:
+        uuid = active_ctx.get("_uuid")
+        key = None
+        if uuid is not None and not cycles:
+            # Context URLs by their text (each names one bundled document); an embedded context
+            # by its identity, and the same object must be the one kept.
+            urls = _urls(local_ctx)
+            held = None if urls is not None else local_ctx
+            what = urls if urls is not None else id(local_ctx)
+            key = (uuid, what, override_protected, propagate, validate_scoped, options.get("base"))
+            kept = _processed.get(key)
+            if kept is not None and kept[0] is held:
+                return kept[1]
+        result = super()._process_context(
+            active_ctx, local_ctx, options, override_protected, propagate, validate_scoped, cycles
+        )
+        if key is not None and isinstance(result, _FROZEN):
+            if len(_processed) >= _PROCESSED_MAX:
+                _processed.clear()
+            _processed[key] = (held, result)
+        return result
+
+
+def _urls(local_ctx: Any) -> tuple[str, ...] | None:
+    """The context URLs a local context is made of, or None if it is (or holds) an object."""
+    if isinstance(local_ctx, str):
+        return (local_ctx,)
+    if isinstance(local_ctx, list) and all(isinstance(c, str) for c in local_ctx):
+        return tuple(local_ctx)
+    return None
+
+
 def canonicalize(document: Mapping[str, Any]) -> str:
     """RDFC-1.0 (URDNA2015) canonical N-Quads of a JSON-LD document, in safe mode.
 
@@ -151,20 +224,19 @@ def canonicalize(document: Mapping[str, Any]) -> str:
     contexts do not define, and ``pyld.jsonld.JsonLdError`` when it is not valid JSON-LD or
     needs a context that is not bundled.
     """
-    processor = jsonld.JsonLdProcessor(on_property_dropped=_raise_on_dropped_property)
-    expanded = processor.expand(
-        copy.deepcopy(dict(document)),
-        {"documentLoader": document_loader, "base": _RELATIVE_BASE},
-    )
-    _check_node_references(expanded)
+    processor = _Processor(on_property_dropped=_raise_on_dropped_property)
     result: str = processor.normalize(
-        expanded,
+        copy.deepcopy(dict(document)),
         {
             "algorithm": "URDNA2015",
             "format": "application/n-quads",
             "documentLoader": document_loader,
+            "base": _RELATIVE_BASE,
         },
     )
+    # The document normalize converted, expanded: refuse it if an @id or @type was relative
+    # (resolved against the made-up base, or dropped from the N-Quads).
+    _check_node_references(processor.expanded)
     return result
 
 
@@ -277,7 +349,12 @@ def _jcs(value: Any) -> str:
 def _jcs_string(value: str) -> str:
     if not isinstance(value, str):
         raise ValueError("JCS: member names must be strings")
-    return json.dumps(value, ensure_ascii=False)
+    return _encode_string(value)
+
+
+# What json.dumps(value, ensure_ascii=False) does with a string, without making an encoder per
+# call (the C function, where the json module has it).
+_encode_string = json.encoder.encode_basestring
 
 
 def _hash_data(

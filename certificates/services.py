@@ -16,6 +16,7 @@ from django.utils.formats import date_format
 from certificates import credentials, keys, status_lists
 from certificates.models import Certificate, ExpiryReminder, IssuerKey, RevocationCategory, StatusList
 from certificates.pdf import CertificateDocument, render_certificate_pdf
+from core import bulk
 from core.errors import ServiceError
 from courses import services as course_services
 from events import outbox, types
@@ -87,8 +88,7 @@ def certificates_issue(*, enrolment_ids: Iterable[int]) -> Issued:
             c.enrolment_id: c for c in Certificate.objects.filter(enrolment__in=enrolments).defer("pdf")
         }
         waiting = [e for e in enrolments if e.pk not in certificates]
-        # Two queries per enrolment (its course's quizzes, its attempts): the rest is batched.
-        evidence = {e.pk: quiz_selectors.enrolment_evidence(enrolment=e) for e in waiting}
+        evidence = quiz_selectors.enrolments_evidence(enrolments=waiting)
         complete = [e for e in waiting if evidence[e.pk] is not None]
         if not complete:
             return Issued(certificates, [])
@@ -218,9 +218,7 @@ def certificates_render(*, certificate_ids: Iterable[int]) -> list[Certificate]:
             certificate.pdf = render_certificate_pdf(_document(certificate))
             certificate.credential = _credential(certificate, signers[certificate.issued_at])
             certificate.rendered_at = timezone.now()
-        Certificate.objects.filter(rendered_at__isnull=True).bulk_update(
-            chunk, ["pdf", "credential", "rendered_at"]
-        )
+        bulk.update_each(Certificate, chunk, ["pdf", "credential", "rendered_at"], unless_set="rendered_at")
     return certificates
 
 

@@ -73,6 +73,31 @@ def update_rows(model: type[Model], rows: Sequence[Mapping[str, Any]], fields: S
         return int(cursor.rowcount)
 
 
+def update_each(
+    model: type[Model], objs: Sequence[Model], fields: Sequence[str], *, unless_set: str | None = None
+) -> None:
+    """Save `fields` of each instance in `objs`, each its own values: one parametrised UPDATE
+    sent for all of them (executemany, which PostgreSQL pipelines), for values the JSON of
+    `update_rows` cannot carry (bytes). With `unless_set` (a field), a row where that field is
+    already set is left as it is."""
+    if not objs:
+        return
+    meta, quote = model._meta, connection.ops.quote_name
+    columns = [f for f in (meta.get_field(name) for name in fields) if isinstance(f, Field)]
+    if len(columns) != len(fields):
+        raise TypeError(f"{model.__name__}: not every one of {list(fields)} is a column")
+    sets = ", ".join(f"{quote(str(f.column))} = %s" for f in columns)
+    where = f"{quote(str(meta.pk.column) if meta.pk else 'id')} = %s"
+    if unless_set is not None:
+        where += f" AND {quote(_columns(model, [unless_set])[unless_set][0])} IS NULL"
+    sql = f"UPDATE {quote(meta.db_table)} SET {sets} WHERE {where}"  # noqa: S608 (names, not input)
+    params = [
+        [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in columns] + [obj.pk] for obj in objs
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
 def insert_rows(
     model: type[Model],
     rows: Sequence[Mapping[str, Any]],

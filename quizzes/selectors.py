@@ -170,12 +170,37 @@ def enrolment_evidence(*, enrolment: Enrolment) -> list[int] | None:
     """The attempts that complete the course in this cycle: for every published quiz, the
     attempts its result under the quiz's grading method rests on; None while the result of a
     quiz is not a pass."""
-    quizzes = set(quizzes_of_course(course=enrolment.course).values_list("pk", flat=True))
-    results = _results(Attempt.objects.filter(enrolment=enrolment))
-    passed = {quiz_id: r.result for (_, quiz_id), r in results.items() if r.result.passed}
-    if not quizzes or not quizzes <= passed.keys():
-        return None
-    return sorted(a for q in quizzes for a in passed[q].attempts)
+    return enrolments_evidence(enrolments=[enrolment])[enrolment.pk]
+
+
+def enrolments_evidence(*, enrolments: Sequence[Enrolment]) -> dict[int, list[int] | None]:
+    """`enrolment_evidence` of many enrolments, by enrolment id, in two queries whatever their
+    number (their courses' published quizzes, their graded attempts)."""
+    if not enrolments:
+        return {}
+    quizzes: dict[int, set[int]] = {}
+    published = (
+        Quiz.objects.filter(module__course__in={e.course_id for e in enrolments}, versions__isnull=False)
+        .order_by()
+        .values_list("module__course_id", "pk")
+        .distinct()
+    )
+    for course_id, quiz_id in published:
+        quizzes.setdefault(course_id, set()).add(quiz_id)
+    passed: dict[int, dict[int, grading.QuizResult]] = {}
+    for (enrolment_id, quiz_id), r in _results(
+        Attempt.objects.filter(enrolment__in=[e.pk for e in enrolments])
+    ).items():
+        if r.result.passed:
+            passed.setdefault(enrolment_id, {})[quiz_id] = r.result
+    evidence: dict[int, list[int] | None] = {}
+    for enrolment in enrolments:
+        course_quizzes, results = quizzes.get(enrolment.course_id, set()), passed.get(enrolment.pk, {})
+        complete = course_quizzes and course_quizzes <= results.keys()
+        evidence[enrolment.pk] = (
+            sorted(a for q in course_quizzes for a in results[q].attempts) if complete else None
+        )
+    return evidence
 
 
 def quiz_states_for_person(

@@ -575,3 +575,98 @@ def test_the_jcs_signature_is_over_the_jcs_hashes_of_proof_options_and_document(
     )
     signature = base58.b58decode(signed["proof"]["proofValue"][1:])
     VECTOR_KEY.public_key().verify(signature, data)  # raises if not
+
+
+# --- eddsa-rdfc-2022 with the contexts processed once per process --------------------------------
+
+
+def plain_canonical_form(document: dict[str, Any]) -> str:
+    """pyld alone, from cold, as a verifier elsewhere runs it: its caches emptied, a loader whose
+    documents carry no cache tag, one expansion inside normalize."""
+    jsonld._resolved_context_cache.clear()
+
+    def loader(url: str, options: Any = None) -> dict[str, Any]:
+        return {**credentials.document_loader(url), "tag": None}
+
+    result: str = jsonld.normalize(
+        copy.deepcopy(document),
+        {"algorithm": "URDNA2015", "format": "application/n-quads", "documentLoader": loader},
+    )
+    return result
+
+
+def varied_documents() -> list[dict[str, Any]]:
+    status = {
+        "id": "https://lencana.example/api/v1/status-lists/3/#77",
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": "revocation",
+        "statusListIndex": "77",
+        "statusListCredential": "https://lencana.example/api/v1/status-lists/3/",
+    }
+    inline = copy.deepcopy(VECTOR["unsigned"])
+    inline["@context"] = [*inline["@context"], {"nickname": "https://example.com/terms#nickname"}]
+    inline["credentialSubject"]["nickname"] = "Budi"
+    inline_other = copy.deepcopy(inline)
+    inline_other["@context"][-1] = {"nickname": "https://example.org/other#nickname"}
+    return [
+        copy.deepcopy(VECTOR["unsigned"]),
+        vector_proof_options(),
+        badge(),
+        badge(holder_name="Wayan Ş. Đorđević 😀", expires_at=None),
+        badge(credential_status=status, holder_identifier_salt="00ff" * 8),
+        badge(achievement_name="Lain", achievement_id="https://lencana.example/api/v1/courses/8/"),
+        inline,
+        inline_other,
+    ]
+
+
+def test_canonical_forms_with_contexts_kept_are_those_of_pyld_from_cold() -> None:
+    documents = varied_documents()
+    expected = [plain_canonical_form(d) for d in documents]
+    assert expected[0] == DOCUMENT_CANON and expected[1] == PROOF_CANON
+    assert expected[6] != expected[7]  # the inline contexts differ, and so do the forms
+    credentials._processed.clear()
+    jsonld._resolved_context_cache.clear()
+    # From cold, then warm, in order and in reverse: each time pyld's form from cold.
+    pairs = list(zip(documents, expected, strict=True))
+    for document, form in [*pairs, *reversed(pairs)]:
+        assert credentials.canonicalize(document) == form
+
+
+def test_after_the_first_credential_the_contexts_are_not_processed_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    credentials.canonicalize(badge())  # the contexts processed once in this process
+    calls = {"term definitions": 0, "expansions": 0}
+    define, expand = jsonld.JsonLdProcessor._create_term_definition, jsonld.JsonLdProcessor.expand
+
+    def counting_define(self: Any, *args: Any, **kwargs: Any) -> Any:
+        calls["term definitions"] += 1
+        return define(self, *args, **kwargs)
+
+    def counting_expand(self: Any, *args: Any, **kwargs: Any) -> Any:
+        calls["expansions"] += 1
+        return expand(self, *args, **kwargs)
+
+    monkeypatch.setattr(jsonld.JsonLdProcessor, "_create_term_definition", counting_define)
+    monkeypatch.setattr(jsonld.JsonLdProcessor, "expand", counting_expand)
+    for name in ("Sari", "Wayan", "Made"):
+        credentials.canonicalize(badge(holder_name=name))
+    # No term of either context defined again (pyld alone defines ~100 per credential: every
+    # Open Badges class has a type-scoped context), and the document expanded once each.
+    assert calls == {"term definitions": 0, "expansions": 3}
+
+
+def test_credentials_signed_with_contexts_kept_verify_with_pyld_from_cold() -> None:
+    public = VECTOR_KEY.public_key()
+    for document in varied_documents()[2:6]:
+        signed = sign_badge(document)
+        unsigned = {k: v for k, v in signed.items() if k != "proof"}
+        options = {
+            "@context": unsigned["@context"],
+            **{k: v for k, v in signed["proof"].items() if k != "proofValue"},
+        }
+        data = hashlib.sha256(plain_canonical_form(options).encode()).digest()
+        data += hashlib.sha256(plain_canonical_form(unsigned).encode()).digest()
+        public.verify(base58.b58decode(signed["proof"]["proofValue"][1:]), data)  # raises if not
+        assert credentials.verify_credential(signed, public_key=public)
