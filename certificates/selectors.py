@@ -1,12 +1,13 @@
 """Reads of certificates: for holders and the public (HR's reports are in `reports`)."""
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db.models import F, QuerySet
 
 from certificates.models import Certificate
-from people.models import Person
+from courses.models import Course
+from people.models import Person, Unit
 
 
 def certificates_with_relations() -> QuerySet[Certificate]:
@@ -64,3 +65,20 @@ def certificate_pdfs(*, certificate_ids: list[int]) -> dict[int, bytes | None]:
 def certificates_with_evidence(*, attempt_id: int) -> list[Certificate]:
     """Certificates not revoked whose evidence includes the attempt."""
     return list(Certificate.objects.filter(evidence=attempt_id).exclude(status=Certificate.Status.REVOKED))
+
+
+def certificates_to_render(*, certificate_ids: Iterable[int]) -> list[Certificate]:
+    """The certificates (those that exist, in id order) with their holders, units and courses.
+    A batch's units and courses are a few: read once each and shared, not a row built per
+    certificate by a join."""
+    certificates = list(
+        Certificate.objects.select_related("holder")
+        .filter(pk__in=sorted(set(certificate_ids)))
+        .order_by("pk")
+    )
+    units = Unit.objects.in_bulk({c.holder.unit_id for c in certificates})
+    courses = Course.objects.in_bulk({c.course_id for c in certificates})
+    for certificate in certificates:
+        certificate.holder.unit = units[certificate.holder.unit_id]
+        certificate.course = courses[certificate.course_id]
+    return certificates

@@ -13,7 +13,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from certificates import credentials, keys, status_lists
+from certificates import credentials, keys, selectors, status_lists
 from certificates.models import Certificate, ExpiryReminder, IssuerKey, RevocationCategory, StatusList
 from certificates.pdf import CertificateDocument, render_certificate_pdf
 from core import bulk
@@ -203,11 +203,7 @@ def certificates_render(*, certificate_ids: Iterable[int]) -> list[Certificate]:
     """Render the PDFs and sign the credentials of those not rendered yet (those that exist,
     in id order), then write them in a few updates; each is written once, the first render to
     commit wins. Best outside a transaction: the rows are locked only by the updates."""
-    certificates = list(
-        Certificate.objects.select_related("holder__unit", "course")
-        .filter(pk__in=sorted(set(certificate_ids)))
-        .order_by("pk")
-    )
+    certificates = selectors.certificates_to_render(certificate_ids=certificate_ids)
     todo = [c for c in certificates if not c.rendered_at]
     signers: dict[datetime, tuple[str, Ed25519PrivateKey]] = {}  # a batch was issued at one moment
     for start in range(0, len(todo), RENDER_UPDATE_BATCH):  # written as it goes: a cut-short pass
