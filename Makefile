@@ -82,30 +82,24 @@ bench-issuance: export LENCANA_VAR_DIR ?= $(CURDIR)/var/bench
 bench-issuance: $(STAMP)
 	$(BIN)/python bench/issuance.py
 
+# bench-hr and bench-flood run the production settings (debug off: no query log, production
+# middleware and logging), with bench-only keys, plain HTTP on the loopback.
+bench-hr bench-flood: export DJANGO_DEBUG := 0
+bench-hr bench-flood: export DJANGO_SECRET_KEY ?= bench-only-not-a-secret-0123456789abcdefghijklmnopqrstuvwxyz
+bench-hr bench-flood: export LENCANA_SIGNING_KEY ?= 9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60
+bench-hr bench-flood: export ALLOWED_HOSTS ?= 127.0.0.1,localhost
+bench-hr bench-flood: export SECURE_SSL_REDIRECT := 0
+bench-hr bench-flood: export JWT_ACCESS_MINUTES ?= 60
+bench-hr bench-flood: export LENCANA_VAR_DIR ?= $(CURDIR)/var/bench
+
 # HR at the size of the force (bench/hr.py): PostgreSQL only, in a database of its own, which the
-# generator empties first (BENCH_DATABASE_URL, default a local lencana_bench). Production settings
-# (debug off: no query log, production middleware and logging), as bench-flood.
-bench-hr: export DJANGO_DEBUG := 0
-bench-hr: export DJANGO_SECRET_KEY ?= bench-only-not-a-secret-0123456789abcdefghijklmnopqrstuvwxyz
-bench-hr: export LENCANA_SIGNING_KEY ?= 9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60
-bench-hr: export ALLOWED_HOSTS ?= 127.0.0.1,localhost
-bench-hr: export SECURE_SSL_REDIRECT := 0
-bench-hr: export JWT_ACCESS_MINUTES ?= 60
-bench-hr: export LENCANA_VAR_DIR ?= $(CURDIR)/var/bench
+# generator empties first (BENCH_DATABASE_URL, default a local lencana_bench).
 bench-hr: export DATABASE_URL = $(or $(BENCH_DATABASE_URL),postgres://postgres@127.0.0.1:5432/lencana_bench)
 bench-hr: $(STAMP)
 	$(BIN)/python bench/hr.py
 
 # Grading under a flood and the answer endpoints under load, each against its floor
 # (bench/flood.py); PostgreSQL and Redis of its own: database lencana_h12, Redis DB 12 by default.
-# Production settings (debug off: no query log), plain HTTP on the loopback.
-bench-flood: export DJANGO_DEBUG := 0
-bench-flood: export DJANGO_SECRET_KEY ?= bench-only-not-a-secret-0123456789abcdefghijklmnopqrstuvwxyz
-bench-flood: export LENCANA_SIGNING_KEY ?= 9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60
-bench-flood: export ALLOWED_HOSTS ?= 127.0.0.1,localhost
-bench-flood: export SECURE_SSL_REDIRECT := 0
-bench-flood: export JWT_ACCESS_MINUTES ?= 60
-bench-flood: export LENCANA_VAR_DIR ?= $(CURDIR)/var/bench
 bench-flood: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/lencana_h12
 bench-flood: export REDIS_URL ?= redis://127.0.0.1:6379/12
 bench-flood: $(STAMP)
