@@ -184,6 +184,7 @@ def profile(n: int = 100) -> None:
     evidence, status entries, events), then rendering and signing with the sweep's deliveries
     recorded."""
     graded = passed_people(n, f"bench-profile-{time.time_ns()}")
+    set_aside(graded)
     with mock.patch("certificates.handlers._render"), CaptureQueriesContext(connection) as issue_q:
         t0 = time.perf_counter()
         event_services.event_deliver(event_id=graded[0], handler_name=ISSUER)
