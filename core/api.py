@@ -3,6 +3,7 @@
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+import django_filters
 from django.db.models import Model
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, renderers, serializers, status, viewsets
@@ -108,3 +109,18 @@ class MomentField(serializers.DateTimeField):
         if not 2000 <= moment.year <= 2999:
             raise serializers.ValidationError("A date between the years 2000 and 2999.", code="out_of_range")
         return moment
+
+
+class FilterSet(django_filters.FilterSet):
+    """django-filter's FilterSet with its form class made once per FilterSet class, not on every
+    request (django-filter builds a form field per filter and a new form class each time: a
+    tenth of a short HR list's time). Each request still gets its own form (Django deep-copies
+    the fields into it), so the filters' form fields must not depend on the request."""
+
+    _form_classes: ClassVar[dict[type, type]] = {}
+
+    def get_form_class(self) -> Any:
+        form_class = FilterSet._form_classes.get(type(self))
+        if form_class is None:
+            form_class = FilterSet._form_classes[type(self)] = super().get_form_class()
+        return form_class

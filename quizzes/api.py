@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from audit.api import Audited
-from core.api import BodyChecked, CSVRenderer, MomentField, ServiceWriteViewSet
+from core.api import BodyChecked, CSVRenderer, FilterSet, MomentField, ServiceWriteViewSet
 from core.errors import NotAllowed, NotFoundError
 from courses.models import Module
 from people.models import Person
@@ -943,7 +943,7 @@ class SlotViewSet(ServiceWriteViewSet):
         services.slot_delete(slot=instance)
 
 
-class OverrideFilter(django_filters.FilterSet):
+class OverrideFilter(FilterSet):
     person = django_filters.CharFilter(field_name="person__nrp", help_text="The person's NRP.")
     quiz = django_filters.ModelChoiceFilter(queryset=Quiz.objects.all())
 

@@ -22,7 +22,7 @@ from rest_framework.views import APIView
 from certificates.api import CertificateOutputSerializer
 from certificates.models import Certificate
 from certificates.services import verify_url
-from core.api import CSVRenderer
+from core.api import CSVRenderer, FilterSet
 from courses.api import COURSE_TEXT_FIELDS
 from courses.models import Course, Lesson, Module
 from people.models import Function, Rank, Unit
@@ -148,7 +148,7 @@ class CourseDetailApi(APIView):
 # --- HR -------------------------------------------------------------------------------------
 
 
-class CertificateFilter(django_filters.FilterSet):
+class CertificateFilter(FilterSet):
     course = django_filters.ModelChoiceFilter(queryset=Course.objects.only("pk"), method="noop")
     unit = django_filters.ModelChoiceFilter(queryset=Unit.objects.all(), method="noop")
     status = django_filters.ChoiceFilter(choices=Certificate.Status.choices, method="noop")
@@ -497,7 +497,7 @@ class HrComplianceApi(APIView):
         return Response({"results": ComplianceRowSerializer(rows, many=True).data})
 
 
-class CompliancePeopleFilter(django_filters.FilterSet):
+class CompliancePeopleFilter(FilterSet):
     course = django_filters.NumberFilter(method="noop", required=True)
     unit = django_filters.CharFilter(method="noop", help_text="id or code: the unit's subtree")
     state = django_filters.ChoiceFilter(choices=[(s, s) for s in selectors.COMPLIANCE_STATES], method="noop")

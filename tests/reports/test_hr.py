@@ -310,3 +310,21 @@ def test_the_fast_datetime_writes_what_drf_writes(zone):
         for value in values:
             assert _datetime(value) == drf.to_representation(value)
     assert _datetime(None) is None
+
+
+def test_a_filter_form_class_is_made_once_and_each_request_validates_its_own_input(hr, course):
+    """core.api.FilterSet keeps its form class per FilterSet class; the form, and so what a
+    request asked, is still each request's own."""
+    from reports.api import CompliancePeopleFilter
+    from reports.models import ComplianceStatus
+
+    none = ComplianceStatus.objects.none()
+    first = CompliancePeopleFilter(data={"course": course.pk}, queryset=none)
+    second = CompliancePeopleFilter(data={"course": "abc"}, queryset=none)
+    assert first.get_form_class() is second.get_form_class()
+    assert first.form is not second.form
+    assert first.is_valid() and not second.is_valid()
+    client = client_for(hr)
+    assert client.get(f"/api/v1/hr/compliance/people/?course={course.pk}").status_code == 200
+    assert client.get("/api/v1/hr/compliance/people/?course=abc").status_code == 400
+    assert client.get(f"/api/v1/hr/compliance/people/?course={course.pk}").status_code == 200
