@@ -72,9 +72,9 @@ def email_expiry_reminder(event: Event) -> None:
 def follow_regraded_attempt(event: Event) -> None:
     """Certificates follow a regraded attempt by the course's results, under each quiz's grading
     method, not by the attempt alone. A score that rose (or a new pass) may complete the course:
-    the certificate is issued if it now is. A score that fell (or a lost pass) may undo it: a
-    certificate whose evidence holds the attempt is revoked, with the regrade's reason, unless
-    the cycle's results still pass every quiz (another attempt is now the highest, say)."""
+    the certificate is issued if it now is. A score that fell (or a lost pass) may undo it: the
+    cycle's certificate is revoked, with the regrade's reason, unless the cycle's results still
+    pass every quiz (another attempt is now the highest, say)."""
     data = event.data
     gained = data["passed"] and not data["was_passed"]
     lost = data["was_passed"] and not data["passed"]
@@ -90,7 +90,9 @@ def follow_regraded_attempt(event: Event) -> None:
         why = quiz_selectors.regrade_reason(regrade_id=data["regrade_id"]) or ""
         reason = f"Regrade {data['regrade_id']}: attempt {data['attempt_id']} no longer completes the course."
         reason = f"{reason} {why}"
-        for certificate in selectors.certificates_with_evidence(attempt_id=data["attempt_id"]):
+        # The cycle's certificate, whichever attempts its evidence named when issued: after an
+        # earlier regrade kept it on another attempt's pass, that pass may be the one now lost.
+        for certificate in selectors.certificates_of_enrolment(enrolment_id=data["enrolment_id"]):
             if quiz_selectors.enrolment_evidence(enrolment=certificate.enrolment) is not None:
                 logger.info(
                     "certificate %s stands: regrade %s left its cycle's results passing",

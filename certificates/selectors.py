@@ -62,9 +62,13 @@ def certificate_pdfs(*, certificate_ids: list[int]) -> dict[int, bytes | None]:
     return {pk: bytes(pdf) if pdf is not None else None for pk, pdf in rows}
 
 
-def certificates_with_evidence(*, attempt_id: int) -> list[Certificate]:
-    """Certificates not revoked whose evidence includes the attempt."""
-    return list(Certificate.objects.filter(evidence=attempt_id).exclude(status=Certificate.Status.REVOKED))
+def certificates_of_enrolment(*, enrolment_id: int) -> list[Certificate]:
+    """The certificate of a person's cycle of a course (at most one), unless revoked."""
+    return list(
+        Certificate.objects.select_related("enrolment__course")
+        .filter(enrolment_id=enrolment_id)
+        .exclude(status=Certificate.Status.REVOKED)
+    )
 
 
 def certificates_to_render(*, certificate_ids: Iterable[int]) -> list[Certificate]:

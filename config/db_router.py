@@ -7,12 +7,12 @@ read stay on `default`, so a learner never reads an answer older than their own 
 without REPLICA_DATABASE_URL nothing changes."""
 
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
+
+from core.db import reading_from_replica, replica_reads
 
 REPLICA = "replica"
 # HR's read-only reports; not /hr/assignments/, which HR reads right after writing.
@@ -22,26 +22,14 @@ REPLICA_READ_PATHS = (
     "/api/v1/hr/personnel/",
 )
 
-_reading_from_replica: ContextVar[bool] = ContextVar("lencana_replica_reads", default=False)
-
 
 def replica_configured() -> bool:
     return REPLICA in settings.DATABASES
 
 
-@contextmanager
-def replica_reads() -> Iterator[None]:
-    """Reads inside go to the replica (when one is configured)."""
-    token = _reading_from_replica.set(True)
-    try:
-        yield
-    finally:
-        _reading_from_replica.reset(token)
-
-
 class ReplicaRouter:
     def db_for_read(self, model: Any, **hints: Any) -> str | None:
-        if _reading_from_replica.get() and replica_configured():
+        if reading_from_replica.get() and replica_configured():
             return REPLICA
         return None  # default
 

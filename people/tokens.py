@@ -24,6 +24,7 @@ from rest_framework_simplejwt.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import RefreshToken, Token
 
+from core.db import primary_reads
 from people.models import Person
 from people.selectors import user_may_sign_in, user_roles
 
@@ -136,10 +137,13 @@ class JWTAuthentication(authentication.JWTAuthentication):
         except Exception:  # the cache is away: read the database as before
             user = None
         if user is None:
-            user = super().get_user(validated_token)  # refuses an inactive or deleted user
-            if not user_may_sign_in(user):
-                raise AuthenticationFailed("This person has left the service.", code="user_inactive")
-            user_roles(user)  # read now, so the roles are kept with the user (on the object)
+            # From the primary, even in a request whose reads go to the replica: a lagging
+            # replica could otherwise cache a leaver, or old roles, for the whole time-out.
+            with primary_reads():
+                user = super().get_user(validated_token)  # refuses an inactive or deleted user
+                if not user_may_sign_in(user):
+                    raise AuthenticationFailed("This person has left the service.", code="user_inactive")
+                user_roles(user)  # read now, so the roles are kept with the user (on the object)
             try:
                 cache.set(key, user, USER_CACHE_SECONDS)
             except Exception:

@@ -8,7 +8,7 @@ entry at once and again at the commit (a module may move between courses); the t
 a change made around the ORM, or a read that raced a commit."""
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
@@ -50,10 +50,11 @@ def course_page(course_id: int, build: Callable[[], dict[str, Any] | None]) -> d
     return data
 
 
-def forget_course_pages() -> None:
-    keys = [
-        _key(pk, lang) for pk in Course.objects.values_list("pk", flat=True) for lang, _ in settings.LANGUAGES
-    ]
+def _keys(course_ids: Iterable[int]) -> list[str]:
+    return [_key(pk, lang) for pk in course_ids for lang, _ in settings.LANGUAGES]
+
+
+def _forget(keys: list[str]) -> None:
     try:
         cache.delete_many(keys)
     except Exception:  # the cache is away: its entries time out by themselves
@@ -73,5 +74,9 @@ def forget_course_pages() -> None:
 def _course_content_changed(sender: Any, **kwargs: Any) -> None:
     if kwargs.get("raw"):  # loading fixtures
         return
-    forget_course_pages()
-    transaction.on_commit(forget_course_pages)
+    # The keys are taken now, while a course being deleted is still known by its instance, and
+    # the same keys are dropped again at the commit (a request in between may cache the old page).
+    deleted = [kwargs["instance"].pk] if sender is Course else []
+    keys = _keys({*Course.objects.values_list("pk", flat=True), *deleted})
+    _forget(keys)
+    transaction.on_commit(lambda: _forget(keys))

@@ -116,9 +116,18 @@ class _HTTPSHandler(urllib.request.HTTPSHandler):
 
 
 def post(request: urllib.request.Request, *, timeout: float) -> http.client.HTTPResponse:
-    """urlopen for a delivery: the scheme and every address it connects to checked (redirects
-    included), no proxies from the environment."""
+    """urlopen for a delivery: the scheme and the address it connects to checked, no proxies
+    from the environment, and no redirect followed (a 3xx is a failed delivery: urllib would
+    follow one to ftp:// past the address check, and turn the POST into a GET)."""
     if urlsplit(request.full_url).scheme not in schemes():
         raise DestinationRefused(f"The URL must be {' or '.join(schemes())}.")
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _HTTPHandler, _HTTPSHandler)
+    opener = urllib.request.OpenerDirector()
+    for handler in (
+        urllib.request.ProxyHandler({}),
+        _HTTPHandler(),
+        _HTTPSHandler(),
+        urllib.request.HTTPDefaultErrorHandler(),
+        urllib.request.HTTPErrorProcessor(),
+    ):
+        opener.add_handler(handler)
     return opener.open(request, timeout=timeout)

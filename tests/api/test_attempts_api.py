@@ -174,6 +174,23 @@ def test_course_page_is_read_from_the_cache_and_follows_every_edit(
     assert client.get(url).status_code == 404
 
 
+def test_a_deleted_course_page_is_dropped_at_the_commit_too(
+    course, learner, django_capture_on_commit_callbacks
+):
+    """The keys are taken when the course is deleted: at the commit the deleted course is no
+    longer found, and a page a request cached in between must still go."""
+    from django.core.cache import cache
+
+    from reports import course_cache
+
+    assert client_for(learner).get(f"/api/v1/courses/{course.pk}/").status_code == 200
+    keys = course_cache._keys([course.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        course.delete()
+        cache.set(keys[0], {"title": "stale"})  # a request in between caches the old page
+    assert cache.get_many(keys) == {}
+
+
 def test_course_detail_is_ordered_and_prefetched(course, learner, django_assert_max_num_queries):
     client = client_for(learner)
     with django_assert_max_num_queries(6):

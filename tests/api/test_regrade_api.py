@@ -159,6 +159,42 @@ def test_under_the_average_a_fallen_score_that_still_passes_can_revoke(instructo
     assert "Kunci salah" in certificate.revocation_reason
 
 
+def test_a_pass_that_kept_the_certificate_once_revokes_it_when_it_is_lost_in_turn(instructor):
+    """Highest grade, certified on the second attempt. A first regrade makes the first attempt
+    the pass and the second a fail: the certificate stands (its evidence still names the
+    second). A second regrade takes the first's pass too: nothing passes, the certificate goes."""
+    from certificates.handlers import follow_regraded_attempt
+
+    course = factories.course(quizzes=1, max_attempts=2)
+    quiz = Quiz.objects.get(module__course=course)
+    services.quiz_publish(quiz=quiz)
+    first = factories.graded_attempt(quiz, single_right=False)
+    second = factories.graded_attempt(quiz, taker=first.person)
+    factories.deliver_events()
+    certificate = Certificate.objects.get(holder=first.person)
+    version = quiz.versions.get()
+    regrade = Regrade.objects.create(quiz=quiz, version=version, reason="Kunci", previous_spec=version.spec)
+
+    def regraded(attempt, score, was_score):
+        percent = Decimal(score) * 20
+        Attempt.objects.filter(pk=attempt.pk).update(
+            score=Decimal(score), percent=percent, passed=percent >= 70
+        )
+        data = {"attempt_id": attempt.pk, "enrolment_id": attempt.enrolment_id, "regrade_id": regrade.pk}
+        data |= {"passed": percent >= 70, "was_passed": Decimal(was_score) * 20 >= 70}
+        follow_regraded_attempt(
+            Event(type=types.ATTEMPT_REGRADED, data=data | {"score": score, "was_score": was_score})
+        )
+
+    regraded(first, "5.00", "3.00")
+    regraded(second, "3.00", "5.00")
+    certificate.refresh_from_db()
+    assert certificate.status == Certificate.Status.VALID
+    regraded(first, "3.00", "5.00")
+    certificate.refresh_from_db()
+    assert certificate.status == Certificate.Status.REVOKED
+
+
 def test_a_dropped_question_gives_full_credit_and_a_new_pass_issues(quiz, instructor):
     client = client_for(instructor)
     holder, failing = _take(quiz, single_right=False)

@@ -4,11 +4,13 @@ from unittest import mock
 
 import pytest
 from celery import current_app
+from django.core.cache import cache
+from rest_framework.test import APIClient
 
 from config import db_router
 from config.celery_routes import QUEUES
+from people.tokens import tokens_for
 from tests.config.test_procfile import argv_of, option
-from tests.conftest import client_for
 
 
 def queue_of(name: str, args: list) -> str:
@@ -64,14 +66,23 @@ def test_hr_report_reads_go_through_the_replica_and_writes_do_not(hr):
     chosen: list[str] = []
     real = db_router.ReplicaRouter.db_for_read
 
+    signed_in: list[tuple[str, str]] = []
+
     def spy(self, model, **hints):
-        chosen.append("replica" if db_router._reading_from_replica.get() else "default")
+        where = "replica" if db_router.reading_from_replica.get() else "default"
+        if model._meta.model_name in ("user", "group", "person"):  # who is signed in, and their roles
+            signed_in.append((model._meta.model_name, where))
+        else:
+            chosen.append(where)
         return real(self, model, **hints)
 
-    client = client_for(hr)
+    client = APIClient()  # signed in with a JWT, as HR systems are
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens_for(hr.user)['access']}")
+    cache.clear()  # the token's user is read anew: from the primary, never a lagging replica
     with mock.patch.object(db_router.ReplicaRouter, "db_for_read", spy):
         assert client.get("/api/v1/hr/compliance/").status_code == 200
         assert chosen and set(chosen) == {"replica"}
+        assert signed_in and {where for _, where in signed_in} == {"default"}
         chosen.clear()
         response = client.get("/api/v1/hr/certificates/?format=csv")
         b"".join(response.streaming_content)  # the CSV is read while it streams

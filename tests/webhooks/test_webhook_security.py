@@ -4,6 +4,7 @@ on the address of every delivery, unless WEBHOOKS_ALLOW_PRIVATE (the tests' loca
 
 import socket
 from unittest import mock
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -134,3 +135,41 @@ def test_an_http_subscription_made_before_is_not_delivered_in_production(subscri
     settings.WEBHOOKS_ALLOW_PRIVATE, settings.DEBUG = False, False
     delivery = services.delivery_attempt(delivery_id=delivery_id)
     assert receiver.received == [] and "https" in delivery.last_error
+
+
+def test_a_redirect_is_a_failed_delivery_and_never_followed(hr):
+    """A receiver answering 302 (to ftp://, to an internal host) is not followed: urllib would
+    have turned the POST into a GET to wherever it points, past the address check."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    followed: list[str] = []
+
+    class Redirecting(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(302)
+            port = urlsplit(f"http://{self.headers['Host']}").port
+            self.send_header("Location", f"http://127.0.0.1:{port}/inside")
+            self.end_headers()
+
+        def do_GET(self) -> None:
+            followed.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Redirecting)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/hooks"
+        services.subscription_create(url=url, events=["certificate.expiring"])
+        [delivery_id] = services.deliveries_record(event=record_expiring())
+        delivery = services.delivery_attempt(delivery_id=delivery_id)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert followed == []
+    assert delivery.status == "pending" and delivery.last_status_code == 302
