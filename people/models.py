@@ -6,6 +6,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 
+from core.models import Job
+
 
 def _today():  # type: ignore[no-untyped-def]
     return timezone.localdate()
@@ -171,7 +173,7 @@ class Transfer(models.Model):
         return f"{self.person_id}: {self.from_unit_id} -> {self.to_unit_id}"
 
 
-class RegistrySync(models.Model):
+class RegistrySync(Job):
     """A big registry sync (more rows than a request answers for at once), run by the worker:
     the rows as sent until it ran, then its result, or the wrong rows and nothing applied."""
 
@@ -191,16 +193,9 @@ class RegistrySync(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     rows = models.JSONField(default=list, blank=True)  # emptied once the sync ran
-    total = models.PositiveIntegerField(default=0)
     result = models.JSONField(null=True, blank=True)  # {"created", "updated", "unchanged"}
     errors = models.JSONField(default=list, blank=True)  # [{"row", "message"}]
     detail = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
         return f"{self.kind} sync {self.pk} ({self.status})"

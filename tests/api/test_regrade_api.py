@@ -109,17 +109,41 @@ def test_the_run_is_audited_revokes_a_lost_pass_and_runs_once(quiz, instructor):
     assert Event.objects.filter(type=types.ATTEMPT_REGRADED).count() == 1
 
 
-def test_a_lost_pass_another_attempt_makes_up_for_keeps_the_certificate(instructor):
-    """Highest grade: the learner failed (chose B), then passed (chose A) and was certified on
-    the second attempt. The key was B: the regrade turns the second into a fail and the first
-    into a pass. The course is still passed, so the certificate stands."""
+def _certified_on_the_second_attempt(method=Quiz.GradingMethod.HIGHEST):
+    """A quiz of two attempts under `method`: the learner failed (chose B, 60 %), then passed
+    (chose A, 100 %) and was certified. Returns the quiz, both attempts and the certificate."""
     course = factories.course(quizzes=1, max_attempts=2)
     quiz = Quiz.objects.get(module__course=course)
+    Quiz.objects.filter(pk=quiz.pk).update(grading_method=method)
     services.quiz_publish(quiz=quiz)
     first = factories.graded_attempt(quiz, single_right=False)
     second = factories.graded_attempt(quiz, taker=first.person)
     factories.deliver_events()
-    certificate = Certificate.objects.get(holder=first.person)
+    return quiz, first, second, Certificate.objects.get(holder=first.person)
+
+
+def _regraded(quiz, attempt, score: str, was_score: str, reason: str = "Kunci salah") -> None:
+    """What a regrade does to one attempt (of 5 points, pass mark 70 %) and its
+    `attempt.regraded` delivered to the certificates' handler."""
+    from certificates.handlers import follow_regraded_attempt
+
+    version = quiz.versions.get()
+    regrade = Regrade.objects.create(
+        quiz=quiz, version=version, reason=reason, previous_spec=version.spec, status=Regrade.Status.DONE
+    )
+    percent = Decimal(score) * 20
+    Attempt.objects.filter(pk=attempt.pk).update(score=Decimal(score), percent=percent, passed=percent >= 70)
+    data = {"attempt_id": attempt.pk, "enrolment_id": attempt.enrolment_id, "regrade_id": regrade.pk}
+    data |= {"passed": percent >= 70, "was_passed": Decimal(was_score) * 20 >= 70}
+    data |= {"score": score, "was_score": was_score}
+    follow_regraded_attempt(Event(type=types.ATTEMPT_REGRADED, data=data))
+
+
+def test_a_lost_pass_another_attempt_makes_up_for_keeps_the_certificate(instructor):
+    """Highest grade, certified on the second attempt. The key was B: the regrade turns the
+    second into a fail and the first into a pass. The course is still passed, so the
+    certificate stands."""
+    quiz, first, second, certificate = _certified_on_the_second_attempt()
     assert list(certificate.evidence.values_list("pk", flat=True)) == [second.pk]
     client = client_for(instructor)
     _fix_single_key(client, quiz)
@@ -136,24 +160,8 @@ def test_a_lost_pass_another_attempt_makes_up_for_keeps_the_certificate(instruct
 def test_under_the_average_a_fallen_score_that_still_passes_can_revoke(instructor):
     """Average grade: 60 % then 100 %, certified on the mean of 80 %. A regrade brings the second
     to 70 %: still a pass on its own, but the mean of 65 % is not, and the certificate goes."""
-    from certificates.handlers import follow_regraded_attempt
-
-    course = factories.course(quizzes=1, max_attempts=2)
-    quiz = Quiz.objects.get(module__course=course)
-    Quiz.objects.filter(pk=quiz.pk).update(grading_method=Quiz.GradingMethod.AVERAGE)
-    services.quiz_publish(quiz=quiz)
-    first = factories.graded_attempt(quiz, single_right=False)
-    second = factories.graded_attempt(quiz, taker=first.person)
-    factories.deliver_events()
-    certificate = Certificate.objects.get(holder=first.person)
-    Attempt.objects.filter(pk=second.pk).update(score=Decimal("3.50"), percent=Decimal("70.00"))
-    version = quiz.versions.get()
-    regrade = Regrade.objects.create(
-        quiz=quiz, version=version, reason="Kunci salah", previous_spec=version.spec
-    )
-    data = {"attempt_id": second.pk, "enrolment_id": second.enrolment_id, "regrade_id": regrade.pk}
-    data |= {"passed": True, "was_passed": True, "score": "3.50", "was_score": "5.00"}
-    follow_regraded_attempt(Event(type=types.ATTEMPT_REGRADED, data=data))
+    quiz, _, second, certificate = _certified_on_the_second_attempt(Quiz.GradingMethod.AVERAGE)
+    _regraded(quiz, second, "3.50", "5.00")
     certificate.refresh_from_db()
     assert certificate.status == Certificate.Status.REVOKED
     assert "Kunci salah" in certificate.revocation_reason
@@ -163,34 +171,12 @@ def test_a_pass_that_kept_the_certificate_once_revokes_it_when_it_is_lost_in_tur
     """Highest grade, certified on the second attempt. A first regrade makes the first attempt
     the pass and the second a fail: the certificate stands (its evidence still names the
     second). A second regrade takes the first's pass too: nothing passes, the certificate goes."""
-    from certificates.handlers import follow_regraded_attempt
-
-    course = factories.course(quizzes=1, max_attempts=2)
-    quiz = Quiz.objects.get(module__course=course)
-    services.quiz_publish(quiz=quiz)
-    first = factories.graded_attempt(quiz, single_right=False)
-    second = factories.graded_attempt(quiz, taker=first.person)
-    factories.deliver_events()
-    certificate = Certificate.objects.get(holder=first.person)
-    version = quiz.versions.get()
-    regrade = Regrade.objects.create(quiz=quiz, version=version, reason="Kunci", previous_spec=version.spec)
-
-    def regraded(attempt, score, was_score):
-        percent = Decimal(score) * 20
-        Attempt.objects.filter(pk=attempt.pk).update(
-            score=Decimal(score), percent=percent, passed=percent >= 70
-        )
-        data = {"attempt_id": attempt.pk, "enrolment_id": attempt.enrolment_id, "regrade_id": regrade.pk}
-        data |= {"passed": percent >= 70, "was_passed": Decimal(was_score) * 20 >= 70}
-        follow_regraded_attempt(
-            Event(type=types.ATTEMPT_REGRADED, data=data | {"score": score, "was_score": was_score})
-        )
-
-    regraded(first, "5.00", "3.00")
-    regraded(second, "3.00", "5.00")
+    quiz, first, second, certificate = _certified_on_the_second_attempt()
+    _regraded(quiz, first, "5.00", "3.00")
+    _regraded(quiz, second, "3.00", "5.00")
     certificate.refresh_from_db()
     assert certificate.status == Certificate.Status.VALID
-    regraded(first, "3.00", "5.00")
+    _regraded(quiz, first, "3.00", "5.00")
     certificate.refresh_from_db()
     assert certificate.status == Certificate.Status.REVOKED
 
